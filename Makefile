@@ -1,0 +1,38 @@
+# Two commands set up a fresh machine: `make demo` and `make test`.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out/demo
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+	    py=$$(sh scripts/find-python.sh) || { \
+	        echo "error: spacecoop needs Python >= 3.12 (Mesa 3.5); none found on PATH or under pyenv." >&2; \
+	        echo "       install one (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
+	    echo "creating $(VENV) with $$py"; \
+	    "$$py" -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	@for s in cold_war detente iss_era; do \
+	    $(BIN)/spacecoop run $$s --seed 0 --out $(OUT)/$$s || exit $$?; \
+	done
+	@echo "plots and tables written under $(OUT)/"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_single.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,116 @@
+"""The Agency agent: a space agency with a budget, capabilities and motives."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.mission import MissionKind, Proposal
+from sim.scenario import DOMAINS, AgencySpec, DynamicsSpec
+
+if TYPE_CHECKING:
+    from sim.model import SpaceCooperationModel
+
+__all__ = ["Agency"]
+
+
+class Agency(mesa.Agent):
+    """A space agency.
+
+    Its capability vector is a row of the model's ``capabilities`` matrix (a
+    view), so negotiation can read all agencies' capabilities at once.
+
+    Attributes
+    ----------
+    budget : float
+        Yearly budget, constant 2020 US$ billion.
+    growth : float
+        Yearly budget trend (0.03 is +3 % a year).
+    committed : float
+        Payments due this year on missions under way.
+    science, prestige : float
+        Accumulated from successful missions.
+    net_benefit : float
+        Accumulated expected surplus at agreement, per unit of budget.
+    """
+
+    def __init__(
+        self, model: SpaceCooperationModel, index: int, name: str, spec: AgencySpec
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.country = spec.country
+        self.bloc = spec.bloc
+        self.founded = spec.founded
+        self.dissolved = spec.dissolved
+        self.budget = spec.budget
+        self.growth = spec.budget_growth
+        self.tolerance = spec.tolerance
+        self.motives = np.array(
+            [spec.motives.science, spec.motives.prestige, spec.motives.autonomy, spec.motives.cost]
+        )
+        self.capabilities = model.capabilities[index]
+        self.capabilities[:] = [spec.capabilities.get(d, 0.0) for d in DOMAINS]
+        self.committed = 0.0
+        self.science = 0.0
+        self.prestige = 0.0
+        self.net_benefit = 0.0
+        self.solo_started = 0
+        self.joint_started = 0
+
+    def is_active(self, year: int) -> bool:
+        """Founded by ``year`` and not yet dissolved."""
+        return self.founded <= year and (self.dissolved is None or year < self.dissolved)
+
+    @property
+    def uncommitted(self) -> float:
+        """Budget left this year after payments on missions under way."""
+        return self.budget - self.committed
+
+    def propose(
+        self, kinds: list[MissionKind], year: int, dynamics: DynamicsSpec
+    ) -> list[Proposal]:
+        """Draw this year's mission proposals from the catalog.
+
+        The number is Poisson with a mean that grows with the square root of
+        the budget; an agency proposes more often what it could nearly lead
+        itself (weight times ``0.25 + own coverage``). Cost and value carry
+        lognormal noise.
+        """
+        rng = self.model.rng
+        rate = dynamics.proposal_rate * np.sqrt(self.budget / dynamics.reference_budget)
+        count = rng.poisson(rate)
+        open_kinds = [
+            k for k in kinds if k.available_from is None or k.available_from <= year
+        ]
+        if count == 0 or not open_kinds:
+            return []
+        weights = np.array([k.weight * (0.25 + self._own_coverage(k)) for k in open_kinds])
+        if weights.sum() <= 0:
+            return []
+        picks = rng.choice(len(open_kinds), size=count, p=weights / weights.sum())
+        noise = rng.lognormal(
+            0.0, [[dynamics.cost_noise, dynamics.value_noise, dynamics.value_noise]] * count
+        )
+        return [
+            Proposal(
+                kind=open_kinds[k],
+                lead=self.index,
+                cost=open_kinds[k].cost * c,
+                science=open_kinds[k].science * s,
+                prestige=open_kinds[k].prestige * p,
+            )
+            for k, (c, s, p) in zip(picks, noise, strict=True)
+        ]
+
+    def _own_coverage(self, kind: MissionKind) -> float:
+        need = kind.requires > 0
+        return float(np.minimum(self.capabilities[need] / kind.requires[need], 1.0).mean())
+
+    def learn(self, requires: np.ndarray, rate: float) -> None:
+        """Learning by doing: capability grows toward 1 in the domains used."""
+        used = requires > 0
+        self.capabilities[used] += rate * (1.0 - self.capabilities[used])

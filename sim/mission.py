@@ -1,0 +1,120 @@
+"""Missions: the catalog of kinds, the proposals drawn from it, and missions under way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from sim.scenario import DOMAINS, MissionSpec
+
+__all__ = ["Mission", "MissionKind", "Outcome", "Proposal", "catalog"]
+
+
+class Outcome(Enum):
+    """How a started mission ended (or that it has not yet)."""
+
+    ONGOING = "ongoing"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class MissionKind:
+    """One entry of the catalog, with its requirements as a capability vector."""
+
+    kind: str
+    cost: float
+    duration: int
+    requires: np.ndarray  # shape (K,), in DOMAINS order
+    each_requires: np.ndarray  # what every member must bring itself (a docking: crew)
+    science: float
+    prestige: float
+    joint_prestige: float
+    risk: float
+    sensitivity: float
+    max_partners: int
+    weight: float
+    available_from: int | None
+
+    @classmethod
+    def from_spec(cls, kind: str, spec: MissionSpec) -> MissionKind:
+        """Build a kind from its validated scenario entry."""
+        return cls(
+            kind=kind,
+            cost=spec.cost,
+            duration=spec.duration,
+            requires=np.array([spec.requires.get(d, 0.0) for d in DOMAINS]),
+            each_requires=np.array([spec.each_requires.get(d, 0.0) for d in DOMAINS]),
+            science=spec.science,
+            prestige=spec.prestige,
+            joint_prestige=spec.joint_prestige,
+            risk=spec.risk,
+            sensitivity=spec.sensitivity,
+            max_partners=spec.max_partners,
+            weight=spec.weight,
+            available_from=spec.available_from,
+        )
+
+
+def catalog(missions: dict[str, MissionSpec]) -> list[MissionKind]:
+    """The scenario's catalog as a list of kinds, in file order."""
+    return [MissionKind.from_spec(k, s) for k, s in missions.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A mission an agency would like to fly, with this draw's cost and value."""
+
+    kind: MissionKind
+    lead: int
+    cost: float
+    science: float
+    prestige: float
+
+    @property
+    def requires(self) -> np.ndarray:
+        """Required capability per domain."""
+        return self.kind.requires
+
+
+@dataclass(slots=True)
+class Mission:
+    """A started mission: who is in it, who pays what, and how far it has come.
+
+    ``shares`` are each member's part of ``cost``. When a member withdraws,
+    what it still owed is taken over by the others in proportion to their
+    shares; what it had paid stays in ``withdrawn_paid``, so shares plus
+    ``withdrawn_paid / cost`` always sum to one.
+    """
+
+    mission_id: int
+    proposal: Proposal
+    members: list[int]
+    shares: np.ndarray
+    cost: float
+    coverage: float
+    success_chance: float
+    start_year: int
+    years_left: int
+    values: np.ndarray  # money-equivalent value to each member at agreement
+    paid: np.ndarray = field(init=False)
+    outcome: Outcome = Outcome.ONGOING
+    end_year: int | None = None
+    withdrawn: list[int] = field(default_factory=list)
+    withdrawn_paid: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.paid = np.zeros(len(self.members))
+
+    @property
+    def joint(self) -> bool:
+        """Whether more than one agency signed up (withdrawals do not change it)."""
+        return len(self.members) + len(self.withdrawn) > 1
+
+    def yearly_payments(self) -> np.ndarray:
+        """What each member pays this year to stay on schedule."""
+        owed = self.shares * self.cost - self.paid
+        return np.maximum(owed, 0.0) / self.years_left

@@ -1,0 +1,483 @@
+"""Coalition forming and cost sharing: pure functions on arrays, no Mesa.
+
+A lead agency with a :class:`~sim.mission.Proposal` weighs flying it alone
+against flying it with partners. Partners are ranked by how well they fill the
+lead's capability gaps and by trust; a coalition grows greedily while every
+member gains; costs are shared by Nash bargaining, in proportion to capability
+contributed, or by the Shapley value.
+
+All values are money-equivalent (constant US$ billion): what a member would
+pay at most for its part of the mission. See ``docs/ODD.md`` (Submodels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from math import factorial
+
+import numpy as np
+
+from sim.mission import Proposal
+
+__all__ = [
+    "Agreement",
+    "Deal",
+    "NegotiationTable",
+    "Terms",
+    "coverage",
+    "member_values",
+    "nash_shares",
+    "negotiate",
+    "own_coverage",
+    "proportional_shares",
+    "shapley_shares",
+    "shapley_value",
+    "success_chance",
+]
+
+_EPS = 1e-9
+
+
+class Agreement(Enum):
+    """What a negotiation ended with."""
+
+    JOINT = "joint"
+    SOLO = "solo"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The scenario's rules of negotiation, as plain numbers."""
+
+    rule: str = "nash"
+    min_coverage: float = 0.5
+    overhead: float = 0.15
+    political_cost: float = 1.0
+    candidates: int = 4
+    trust_weight: float = 0.5
+    distrust: float = 0.3
+    instrument_bonus: float = 0.25
+    success_exponent: float = 1.0
+    value_of_money: float = 0.05
+    reference_budget: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class NegotiationTable:
+    """What is on the table when one proposal is negotiated.
+
+    Arrays are over all agencies of the scenario (``n``), capability vectors
+    over the ``K`` domains. ``motives`` columns are science, prestige,
+    autonomy and cost weights.
+    """
+
+    capabilities: np.ndarray  # (n, K)
+    budgets: np.ndarray  # (n,) yearly budget
+    uncommitted: np.ndarray  # (n,) yearly budget not yet committed
+    motives: np.ndarray  # (n, 4)
+    tolerance: np.ndarray  # (n,)
+    tension: np.ndarray  # (n, n)
+    trust: np.ndarray  # (n, n)
+    banned: np.ndarray  # (n, n) bool
+    active: np.ndarray  # (n,) bool
+    rivalry: np.ndarray  # (n,) how much a race with a peer raises prestige
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """The outcome of negotiating one proposal.
+
+    ``failed_talks`` is true when some coalition had a positive joint surplus
+    but the sharing rule could not split it so that every member accepts.
+    """
+
+    agreement: Agreement
+    members: tuple[int, ...] = ()
+    shares: np.ndarray | None = None
+    cost: float = 0.0
+    coverage: float = 0.0
+    success_chance: float = 0.0
+    values: np.ndarray | None = None
+    failed_talks: bool = False
+
+
+# --------------------------------------------------------------------------
+# Capability and value
+
+
+def coverage(capabilities: np.ndarray, requires: np.ndarray) -> float:
+    """Share of a mission's requirements met by the best member in each domain.
+
+    Parameters
+    ----------
+    capabilities : ndarray, shape (m, K)
+        Capability vectors of the coalition's members.
+    requires : ndarray, shape (K,)
+        Required level per domain (0 where the domain is not needed).
+
+    >>> coverage(np.array([[1.0, 0.0], [0.0, 0.5]]), np.array([0.5, 1.0]))
+    0.75
+    """
+    need = requires > 0
+    combined = capabilities[:, need].max(axis=0)
+    return float(np.minimum(combined / requires[need], 1.0).mean())
+
+
+def own_coverage(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarray:
+    """Coverage of each agency alone: ``coverage`` row by row."""
+    need = requires > 0
+    return np.minimum(capabilities[:, need] / requires[need], 1.0).mean(axis=1)
+
+
+def success_chance(cov: float, risk: float, exponent: float = 1.0) -> float:
+    """Chance that a mission succeeds: ``(1 - risk) * coverage ** exponent``."""
+    return (1.0 - risk) * cov**exponent
+
+
+def member_values(
+    members: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    own: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Money-equivalent value of the mission to each member, and the coverage.
+
+    Each member's value in points is the expected science (more members carry
+    more instruments) and its share of prestige (worth more in a race with a
+    peer rival), plus a diplomatic prestige
+    that grows with the tension the mission bridges, reduced by lost autonomy
+    (the part of the mission it depends on partners for), by distrust of its
+    partners (Axelrod 1984: cooperation needs a shadow of the future), and by
+    the political cost of each partner (tension times the mission's security
+    sensitivity). Points become money in proportion to the square root of the
+    member's budget (a dollar matters less to a rich agency, with diminishing
+    returns) and inversely to its cost motive.
+    """
+    idx = np.asarray(members)
+    m = len(members)
+    kind = proposal.kind
+    cov = coverage(table.capabilities[idx], kind.requires)
+    chance = success_chance(cov, kind.risk, terms.success_exponent)
+    science = proposal.science * (1.0 + terms.instrument_bonus * (m - 1))
+    w = table.motives[idx]
+    prestige = (proposal.prestige / m) * (1.0 + table.rivalry[idx])
+    factor = np.ones(m)
+    if m > 1:
+        tension = table.tension[np.ix_(idx, idx)]
+        distrust = 1.0 - table.trust[np.ix_(idx, idx)]
+        np.fill_diagonal(distrust, 0.0)
+        prestige += kind.joint_prestige * tension.max(axis=1)
+        dependence = np.clip(1.0 - own[idx] / max(cov, _EPS), 0.0, 1.0)
+        political = np.clip(1.0 - terms.political_cost * kind.sensitivity * tension, 0, 1)
+        factor = (
+            (1.0 - w[:, 2] * dependence)
+            * (1.0 - terms.distrust * distrust.sum(axis=1) / (m - 1))
+            * political.prod(axis=1)
+        )
+    points = chance * (w[:, 0] * science + w[:, 1] * prestige) * factor
+    budget_scale = np.sqrt(table.budgets[idx] * terms.reference_budget)
+    money = points * budget_scale * terms.value_of_money / w[:, 3]
+    return money, cov
+
+
+# --------------------------------------------------------------------------
+# Cost sharing
+
+
+def nash_shares(
+    values: np.ndarray, disagreement: np.ndarray, cost: float, budgets: np.ndarray
+) -> np.ndarray | None:
+    """Cost shares from the Nash (1950) bargaining solution.
+
+    Each member ``i`` pays ``pay_i`` and keeps the surplus ``values_i -
+    pay_i - disagreement_i``. With money transferable, maximising the product
+    of surpluses subject to ``sum(pay) == cost``, ``0 <= pay_i <= budgets_i``
+    gives ``pay_i = clip(values_i - disagreement_i - mu, 0, budgets_i)`` with
+    one ``mu >= 0`` (the equal surplus) chosen so that payments cover the cost.
+
+    Parameters
+    ----------
+    values : ndarray
+        Money-equivalent value of the mission to each member.
+    disagreement : ndarray
+        Each member's payoff without this coalition (its disagreement point).
+    cost : float
+        Total cost to share.
+    budgets : ndarray
+        The most each member can pay.
+
+    Returns
+    -------
+    ndarray or None
+        Shares of the cost (summing to one), or None when no split gives
+        every member at least its disagreement payoff within its budget.
+
+    References
+    ----------
+    Nash, J. F. (1950). The bargaining problem. Econometrica 18(2), 155-162.
+
+    >>> nash_shares(np.array([3.0, 3.0]), np.zeros(2), 2.0, np.array([5.0, 5.0]))
+    array([0.5, 0.5])
+    """
+    x = np.asarray(values, float) - np.asarray(disagreement, float)
+    cap = np.minimum(np.maximum(x, 0.0), np.asarray(budgets, float))
+    if cap.sum() < cost - _EPS or cost <= 0:
+        return None
+    # pay(mu) = clip(x - mu, 0, budgets) falls piecewise linearly in mu;
+    # find mu on the segment where total pay crosses cost.
+    points = np.unique(np.concatenate([x, x - budgets, [0.0]]))
+    points = points[points >= 0.0]
+    pay_at = np.clip(x[None, :] - points[:, None], 0.0, budgets[None, :]).sum(axis=1)
+    above = np.nonzero(pay_at >= cost - _EPS)[0]
+    k = above[-1]  # largest breakpoint where pay still covers cost
+    if k + 1 < len(points):
+        lo, hi = points[k], points[k + 1]
+        f_lo, f_hi = pay_at[k], pay_at[k + 1]
+        mu = lo + (f_lo - cost) * (hi - lo) / (f_lo - f_hi) if f_lo > f_hi else lo
+    else:
+        mu = points[k]
+    pay = np.clip(x - mu, 0.0, budgets)
+    return pay / pay.sum()
+
+
+def proportional_shares(contributions: np.ndarray) -> np.ndarray:
+    """Shares in proportion to the capability each member contributes.
+
+    >>> proportional_shares(np.array([3.0, 1.0]))
+    array([0.75, 0.25])
+    """
+    c = np.asarray(contributions, float)
+    total = c.sum()
+    return c / total if total > 0 else np.full(len(c), 1.0 / len(c))
+
+
+def shapley_value(worth: np.ndarray) -> np.ndarray:
+    """Shapley (1953) value of a cooperative game.
+
+    Parameters
+    ----------
+    worth : ndarray, shape (2**n,)
+        ``worth[mask]`` is the worth of the coalition whose members are the set
+        bits of ``mask``; ``worth[0]`` is zero.
+
+    References
+    ----------
+    Shapley, L. S. (1953). A value for n-person games. In Contributions to the
+    Theory of Games II, 307-317.
+
+    >>> shapley_value(np.array([0.0, 1.0, 2.0, 3.0]))  # additive: own worth
+    array([1., 2.])
+    """
+    size = len(worth)
+    n = size.bit_length() - 1
+    masks = np.arange(size)
+    counts = np.array([bin(s).count("1") for s in range(size)])
+    weight = np.array(
+        [factorial(k) * factorial(n - k - 1) / factorial(n) for k in range(n)]
+    )
+    phi = np.zeros(n)
+    for i in range(n):
+        without = masks[(masks >> i) & 1 == 0]
+        phi[i] = np.sum(weight[counts[without]] * (worth[without | (1 << i)] - worth[without]))
+    return phi
+
+
+def shapley_shares(
+    members: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    own: np.ndarray,
+    disagreement: np.ndarray,
+    budgets: np.ndarray,
+) -> np.ndarray | None:
+    """Cost shares that leave each member its Shapley value of the surplus.
+
+    The game's worth of a sub-coalition ``S`` is the surplus it would make
+    flying the mission alone: ``sum(values_i(S) - d_i) - cost(S)`` when it
+    covers the requirements, else zero. Each member pays its value minus its
+    disagreement payoff minus its Shapley value; the split is rejected when a
+    payment falls outside ``[0, budget]``.
+    """
+    m = len(members)
+    worth = np.zeros(2**m)
+    for mask in range(1, 2**m):
+        sub = [j for j in range(m) if mask >> j & 1]
+        vals, cov = member_values([members[j] for j in sub], proposal, table, terms, own)
+        if cov >= terms.min_coverage:
+            surplus = (vals - disagreement[sub]).sum() - _coalition_cost(proposal, len(sub), terms)
+            worth[mask] = max(surplus, 0.0)
+    values, _ = member_values(members, proposal, table, terms, own)
+    if worth[-1] <= 0:
+        return None
+    pay = values - disagreement - shapley_value(worth)
+    if np.any(pay < -_EPS) or np.any(pay > budgets + _EPS):
+        return None
+    pay = np.maximum(pay, 0.0)
+    return pay / pay.sum()
+
+
+def _coalition_cost(proposal: Proposal, size: int, terms: Terms) -> float:
+    """Integration overhead: ``cost * (1 + overhead * (size - 1))``."""
+    return proposal.cost * (1.0 + terms.overhead * (size - 1))
+
+
+def _shares(
+    members: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    own: np.ndarray,
+    values: np.ndarray,
+    disagreement: np.ndarray,
+    cost: float,
+    budgets: np.ndarray,
+) -> np.ndarray | None:
+    if terms.rule == "nash":
+        return nash_shares(values, disagreement, cost, budgets)
+    if terms.rule == "shapley":
+        return shapley_shares(members, proposal, table, terms, own, disagreement, budgets)
+    req = proposal.kind.requires
+    contributed = np.minimum(table.capabilities[members], req).sum(axis=1)
+    shares = proportional_shares(contributed)
+    pay = shares * cost
+    if np.any(pay > values - disagreement + _EPS) or np.any(pay > budgets + _EPS):
+        return None
+    return shares
+
+
+# --------------------------------------------------------------------------
+# The negotiation
+
+
+def _compatible(j: int, members: list[int], table: NegotiationTable) -> bool:
+    idx = np.asarray(members)
+    t = table.tension[j, idx]
+    return not (
+        table.banned[j, idx].any()
+        or (t > table.tolerance[j]).any()
+        or (t > table.tolerance[idx]).any()
+    )
+
+
+def _candidates(
+    proposal: Proposal, table: NegotiationTable, terms: Terms, own: np.ndarray
+) -> list[int]:
+    """Partners the lead would approach, best first.
+
+    Ranked by how much they raise the lead's coverage, by the lead's trust in
+    them, and by how much of the cost they could carry.
+    """
+    lead = proposal.lead
+    ok = table.active & (table.uncommitted > 0)
+    ok &= (table.capabilities >= proposal.kind.each_requires).all(axis=1)
+    ok[lead] = False
+    ok &= ~table.banned[lead]
+    ok &= table.tension[lead] <= table.tolerance[lead]
+    ok &= table.tension[lead] <= table.tolerance
+    pool = np.nonzero(ok)[0]
+    if len(pool) == 0:
+        return []
+    req = proposal.kind.requires
+    need = req > 0
+    lead_caps = table.capabilities[lead, need]
+    combined = np.maximum(table.capabilities[np.ix_(pool, np.nonzero(need)[0])], lead_caps)
+    gain = np.minimum(combined / req[need], 1.0).mean(axis=1) - own[lead]
+    afford = np.minimum(
+        table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0
+    )
+    score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
+    order = np.argsort(-score, kind="stable")[: terms.candidates]
+    return [int(pool[k]) for k in order]
+
+
+def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal:
+    """Negotiate one proposal: the best of a joint mission, going solo, or nothing.
+
+    The lead's disagreement point is its surplus from flying alone (zero when
+    it cannot). Starting from the lead, the partner that most raises the
+    coalition's total surplus is added while every member gains (or, while the
+    coalition cannot yet cover the requirements, the one that most raises
+    coverage), up to the mission's maximum number of partners.
+    """
+    lead = proposal.lead
+    kind = proposal.kind
+    own = own_coverage(table.capabilities, kind.requires)
+    money = table.uncommitted * kind.duration  # the most each can commit in total
+    solo_value, solo_cov = member_values([lead], proposal, table, terms, own)
+    solo_ok = solo_cov >= terms.min_coverage and money[lead] >= proposal.cost
+    if (table.capabilities[lead] < kind.each_requires).any():
+        return Deal(Agreement.NONE)  # cannot even take part in its own proposal
+    solo_surplus = solo_value[0] - proposal.cost if solo_ok else -np.inf
+    d_lead = max(solo_surplus, 0.0)
+
+    members = [lead]
+    payoff = np.array([d_lead])
+    feasible = solo_ok
+    current: tuple | None = None  # (shares, cost, cov, values) of the coalition
+    failed = False
+    pool = _candidates(proposal, table, terms, own) if kind.max_partners > 0 else []
+    while pool and len(members) <= kind.max_partners:
+        best = None
+        for j in pool:
+            if not _compatible(j, members, table):
+                continue
+            trial = [*members, j]
+            values, cov = member_values(trial, proposal, table, terms, own)
+            cost = _coalition_cost(proposal, len(trial), terms)
+            if cov < terms.min_coverage:
+                if not feasible and (best is None or (best[0] == "grow" and cov > best[2])):
+                    best = ("grow", j, cov, None)
+                continue
+            d = np.zeros(len(trial))
+            d[0] = d_lead
+            surplus = (values - d).sum() - cost
+            if surplus <= _EPS:
+                continue
+            shares = _shares(trial, proposal, table, terms, own, values, d, cost, money[trial])
+            if shares is None:
+                failed = True
+                continue
+            new_payoff = values - shares * cost
+            floor = payoff if feasible else np.zeros(len(members))
+            if (new_payoff[:-1] > floor + _EPS).all() and new_payoff[-1] > _EPS:
+                total = new_payoff.sum()
+                if best is None or best[0] == "grow" or total > best[2]:
+                    best = ("join", j, total, (shares, cost, cov, values, new_payoff))
+        if best is None:
+            break
+        pool.remove(best[1])
+        members.append(best[1])
+        if best[0] == "join":
+            feasible = True
+            current = best[3][:4]
+            payoff = best[3][4]
+        else:
+            payoff = np.zeros(len(members))
+
+    if current is not None and len(members) > 1 and len(current[0]) == len(members):
+        shares, cost, cov, values = current
+        return Deal(
+            Agreement.JOINT,
+            tuple(members),
+            shares,
+            cost,
+            cov,
+            success_chance(cov, kind.risk, terms.success_exponent),
+            values,
+        )
+    if solo_ok and solo_surplus > 0:
+        return Deal(
+            Agreement.SOLO,
+            (lead,),
+            np.ones(1),
+            proposal.cost,
+            solo_cov,
+            success_chance(solo_cov, kind.risk, terms.success_exponent),
+            solo_value,
+            failed_talks=failed,
+        )
+    return Deal(Agreement.NONE, failed_talks=failed)

@@ -1,0 +1,495 @@
+"""Scenarios: YAML worlds validated once into frozen, typed objects.
+
+This is the only module that sees raw dictionaries. Everything it returns is a
+frozen pydantic model; every error names the file, the line and the field path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "DOMAINS",
+    "AgencySpec",
+    "EventSpec",
+    "MissionSpec",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "bundled_scenarios",
+    "load_scenario",
+    "parse_assignments",
+]
+
+#: Capability domains, in the order of every capability vector.
+DOMAINS: tuple[str, ...] = (
+    "launch",
+    "crew",
+    "robotics",
+    "science_instruments",
+    "deep_space_comms",
+    "station",
+)
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+Domain = Literal[
+    "launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"
+]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with one ``FILE:LINE: field: message`` each.
+
+    Parameters
+    ----------
+    problems : list of (source, line, field, message)
+        ``line`` may be ``None`` when the value did not come from a file
+        (for instance a ``--set`` override).
+    """
+
+    def __init__(self, problems: list[tuple[str, int | None, str, str]]):
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{src}:{line}: {field}: {msg}" if line else f"{src}: {field}: {msg}"
+            for src, line, field, msg in self.problems
+        )
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Motives(_Frozen):
+    """Weights an agency puts on what a mission brings it."""
+
+    science: NonNegative = 1.0
+    prestige: NonNegative = 1.0
+    autonomy: Probability = 0.3
+    cost: Positive = 1.0
+
+
+class AgencySpec(_Frozen):
+    """An agency as the scenario declares it at the start year (or founding)."""
+
+    country: str
+    bloc: str
+    founded: Year
+    dissolved: Year | None = None
+    budget: NonNegative  # constant 2020 US$ billion per year
+    budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+    capabilities: dict[Domain, Probability] = {}
+    motives: Motives = Motives()
+    tolerance: Probability = 0.8
+
+
+class MissionSpec(_Frozen):
+    """One kind of mission in the scenario's catalog."""
+
+    cost: Positive  # constant 2020 US$ billion, whole mission
+    duration: Annotated[int, Field(ge=1, le=30)]
+    requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
+    each_requires: dict[Domain, Probability] = {}
+    science: NonNegative
+    prestige: NonNegative
+    joint_prestige: NonNegative = 0.0
+    risk: Probability
+    sensitivity: Probability
+    max_partners: Annotated[int, Field(ge=0, le=15)]
+    weight: NonNegative = 1.0
+    available_from: Year | None = None
+
+
+class RelationsSpec(_Frozen):
+    """Initial and baseline tension and trust between agencies."""
+
+    default_tension: Probability = 0.3
+    bloc_tension: dict[str, Probability] = {}
+    tension: dict[str, dict[str, Probability]] = {}
+    trust: dict[str, dict[str, Probability]] = {}
+
+
+class NegotiationSpec(_Frozen):
+    """How proposals become coalitions and how costs are shared."""
+
+    cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
+    integration_overhead: NonNegative = 0.15
+    min_coverage: Probability = 0.5
+    political_cost: NonNegative = 1.0
+    candidates: Annotated[int, Field(ge=1, le=20)] = 4
+    trust_weight: NonNegative = 0.5
+    distrust: Probability = 0.3
+    export_controls: bool = True
+    export_sensitivity: Probability = 0.6
+
+
+class DynamicsSpec(_Frozen):
+    """Rates of the yearly processes: proposals, learning, trust and tension."""
+
+    proposal_rate: NonNegative = 1.0
+    reference_budget: Positive = 10.0
+    cost_noise: NonNegative = 0.2
+    value_noise: NonNegative = 0.2
+    value_of_money: Positive = 0.5
+    instrument_bonus: NonNegative = 0.25
+    success_exponent: NonNegative = 1.0
+    rivalry: NonNegative = 1.0
+    learning_rate: Probability = 0.05
+    transfer_rate: Probability = 0.1
+    trust_gain: Probability = 0.1
+    trust_loss_failure: Probability = 0.15
+    trust_loss_withdrawal: Probability = 0.5
+    diplomacy: Probability = 0.05
+    tension_drift: Probability = 0.2
+    sunk_cost: NonNegative = 0.5
+
+
+EventKind = Literal["tension", "budget", "ban", "lift_ban", "capability"]
+_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "tension": ("delta",),
+    "budget": (),
+    "ban": (),
+    "lift_ban": (),
+    "capability": ("domain", "level"),
+}
+
+
+class EventSpec(_Frozen):
+    """A dated change to the world; see ``sim.events`` for what each kind does."""
+
+    year: Year
+    kind: EventKind
+    note: str = ""
+    agencies: list[str] = []
+    blocs: list[str] = []
+    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+    trust_delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+    factor: Positive | None = None
+    growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = None
+    domain: Domain | None = None
+    level: Probability | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> EventSpec:
+        missing = [f for f in _EVENT_FIELDS[self.kind] if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} event needs {', '.join(missing)}")
+        if self.kind == "budget" and self.factor is None and self.growth is None:
+            raise ValueError("a budget event needs factor or growth")
+        if self.kind in ("ban", "lift_ban") and len(self.agencies) != 2:
+            raise ValueError(f"a {self.kind} event names exactly two agencies")
+        if self.kind in ("budget", "capability") and not self.agencies:
+            raise ValueError(f"a {self.kind} event names its agencies")
+        if self.kind == "tension" and not (self.agencies or self.blocs):
+            raise ValueError("a tension event names agencies or blocs")
+        return self
+
+
+class Scenario(_Frozen):
+    """A validated scenario: agencies, relations, mission catalog, rules, events."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    start_year: Year
+    end_year: Year
+    agencies: Annotated[dict[str, AgencySpec], Field(min_length=2)]
+    relations: RelationsSpec = RelationsSpec()
+    missions: Annotated[dict[str, MissionSpec], Field(min_length=1)]
+    negotiation: NegotiationSpec = NegotiationSpec()
+    dynamics: DynamicsSpec = DynamicsSpec()
+    events: list[EventSpec] = []
+
+    @property
+    def blocs(self) -> list[str]:
+        """Blocs in order of first appearance."""
+        return list(dict.fromkeys(a.bloc for a in self.agencies.values()))
+
+
+# --------------------------------------------------------------------------
+# Reading YAML with line numbers
+
+Path_ = tuple[str | int, ...]
+Lines = dict[Path_, tuple[str, int | None]]
+
+
+def _read_yaml(path: Path) -> tuple[Any, Lines]:
+    """Parse ``path`` with the safe loader; map every field path to its line."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([(source, None, "(file)", exc.strerror or str(exc))]) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ScenarioError([(source, line, "(yaml)", str(exc.problem))]) from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is not None:
+        _index_lines(node, (), lines, source)
+    if not isinstance(data, dict):
+        raise ScenarioError([(source, 1, "(top)", "a scenario is a YAML mapping")])
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: Path_, lines: Lines, source: str) -> None:
+    lines.setdefault(path, (source, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            here = (*path, key)
+            if key in seen:
+                raise ScenarioError(
+                    [(source, key_node.start_mark.line + 1, _dotted(here), "duplicate key")]
+                )
+            seen.add(key)
+            lines[here] = (source, key_node.start_mark.line + 1)
+            _index_lines(value_node, here, lines, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), lines, source)
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top)"
+
+
+def _merge(base: Any, child: Any) -> Any:
+    """Deep-merge mappings; anything else in ``child`` replaces ``base``."""
+    if isinstance(base, dict) and isinstance(child, dict):
+        merged = dict(base)
+        for key, value in child.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+        return merged
+    return child
+
+
+def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text or Path(text).exists():
+        path = Path(text)
+        if relative_to is not None and not path.is_absolute():
+            path = relative_to / path
+        return path
+    return SCENARIO_DIR / f"{text}.yaml"
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Lines]:
+    path = path.resolve()
+    if path in chain:
+        raise ScenarioError([(str(path), 1, "extends", "circular extends")])
+    data, lines = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, lines
+    if not isinstance(parent, str):
+        src, line = lines[("extends",)]
+        raise ScenarioError([(src, line, "extends", "must be a scenario name or path")])
+    parent_path = _resolve(parent, relative_to=path.parent)
+    if not parent_path.exists():
+        src, line = lines[("extends",)]
+        raise ScenarioError([(src, line, "extends", f"no scenario {parent!r}")])
+    base, base_lines = _load_raw(parent_path, (*chain, path))
+    return _merge(base, data), {**base_lines, **lines}
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+
+def _line_of(loc: Path_, lines: Lines, default: str) -> tuple[str, int | None]:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return default, None
+
+
+def _pydantic_problems(err: ValidationError, lines: Lines, default: str) -> list:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = tuple(p for p in e["loc"] if p != "[key]")
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        src, line = _line_of(loc, lines, default)
+        problems.append((src, line, _dotted(loc), msg))
+    return problems
+
+
+def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
+    """Checks that span fields: names, years and blocs must refer to real things."""
+    bad: list[tuple[Path_, str]] = []
+    names = set(sc.agencies)
+    blocs = set(sc.blocs)
+    if sc.end_year <= sc.start_year:
+        bad.append((("end_year",), f"must be after start_year ({sc.start_year})"))
+    for name, ag in sc.agencies.items():
+        if ag.dissolved is not None and ag.dissolved <= ag.founded:
+            bad.append((("agencies", name, "dissolved"), "must be after founded"))
+    for section in ("tension", "trust"):
+        for a, row in getattr(sc.relations, section).items():
+            if a not in names:
+                bad.append((("relations", section, a), f"unknown agency {a!r}"))
+            for b in row:
+                if b not in names:
+                    bad.append((("relations", section, a, b), f"unknown agency {b!r}"))
+                elif a == b:
+                    bad.append((("relations", section, a, b), "an agency with itself"))
+    for key in sc.relations.bloc_tension:
+        parts = key.split("/")
+        if len(parts) != 2:
+            bad.append((("relations", "bloc_tension", key), "write the pair as 'a/b'"))
+        for part in parts:
+            if len(parts) == 2 and part not in blocs:
+                bad.append(
+                    (("relations", "bloc_tension", key), f"unknown bloc {part!r}")
+                )
+    for i, ev in enumerate(sc.events):
+        if not sc.start_year <= ev.year <= sc.end_year:
+            bad.append(
+                (
+                    ("events", i, "year"),
+                    f"{ev.year} is outside the run ({sc.start_year}-{sc.end_year})",
+                )
+            )
+        for j, a in enumerate(ev.agencies):
+            if a not in names:
+                bad.append((("events", i, "agencies", j), f"unknown agency {a!r}"))
+        for j, b in enumerate(ev.blocs):
+            if b not in blocs:
+                bad.append((("events", i, "blocs", j), f"unknown bloc {b!r}"))
+    return bad
+
+
+def _validate(data: dict, lines: Lines, default: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_pydantic_problems(err, lines, default)) from None
+    bad = _cross_checks(scenario)
+    if bad:
+        problems = []
+        for loc, msg in bad:
+            src, line = _line_of(loc, lines, default)
+            problems.append((src, line, _dotted(loc), msg))
+        raise ScenarioError(problems)
+    return scenario
+
+
+# --------------------------------------------------------------------------
+# Overrides: ``--set agencies.NASA.budget=30``
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """Turn ``["a.b=1", "c=nash"]`` into ``{"a.b": 1, "c": "nash"}`` (YAML-typed).
+
+    >>> parse_assignments(["agencies.NASA.budget=30", "negotiation.cost_sharing_rule=nash"])
+    {'agencies.NASA.budget': 30, 'negotiation.cost_sharing_rule': 'nash'}
+    """
+    out: dict[str, Any] = {}
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise ScenarioError([("--set", None, text, "write it as key=value")])
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def _apply(data: dict, overrides: Mapping[str, Any]) -> tuple[dict, Lines]:
+    lines: Lines = {}
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if not all(_SEGMENT.match(p) for p in parts):
+            raise ScenarioError([("--set", None, key, "not a dotted field path")])
+        node: Any = data
+        for depth, part in enumerate(parts[:-1]):
+            nxt = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(nxt, dict):
+                where = ".".join(parts[: depth + 1])
+                what = "unknown agency" if parts[0] == "agencies" and depth == 1 else (
+                    "no such section"
+                )
+                raise ScenarioError([("--set", None, where, f"{what} {part!r}")])
+            node = nxt
+        leaf = parts[-1]
+        if isinstance(node.get(leaf), (dict, list)):
+            raise ScenarioError([("--set", None, key, "not a scalar field")])
+        node[leaf] = value
+        lines[tuple(parts)] = ("--set", None)
+    return data, lines
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
+    """Return ``scenario`` with dotted-path scalar fields replaced, validated again.
+
+    >>> sc = load_scenario("cold_war")
+    >>> apply_overrides(sc, {"agencies.NASA.budget": 30}).agencies["NASA"].budget
+    30.0
+    """
+    if not overrides:
+        return scenario
+    # Dumping with defaults makes every default field reachable by --set.
+    data, lines = _apply(scenario.model_dump(), overrides)
+    return _validate(data, lines, "--set")
+
+
+def load_scenario(
+    name_or_path: str | Path, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load a bundled scenario by name, or a YAML file by path, and validate it.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        ``"cold_war"`` for a bundled scenario, or a path to a ``.yaml`` file.
+    overrides : mapping, optional
+        Dotted field paths to scalar values, applied after ``extends``.
+
+    Raises
+    ------
+    ScenarioError
+        With one ``FILE:LINE: field.path: message`` line per problem.
+    """
+    path = _resolve(name_or_path)
+    if not path.exists():
+        known = ", ".join(bundled_scenarios())
+        raise ScenarioError(
+            [(str(name_or_path), None, "(file)", f"no such scenario (bundled: {known})")]
+        )
+    data, lines = _load_raw(path)
+    scenario = _validate(data, lines, str(path))
+    return apply_overrides(scenario, overrides)
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped in ``scenarios/`` (``_*.yaml`` are shared parts)."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml") if not p.stem.startswith("_"))
