@@ -224,7 +224,7 @@ def nash_shares(
     """
     x = np.asarray(values, float) - np.asarray(disagreement, float)
     cap = np.minimum(np.maximum(x, 0.0), np.asarray(budgets, float))
-    if cap.sum() < cost - _EPS or cost <= 0:
+    if cap.sum() < cost - _EPS or cost <= 0 or np.any(x < -_EPS):
         return None
     # pay(mu) = clip(x - mu, 0, budgets) falls piecewise linearly in mu;
     # find mu on the segment where total pay crosses cost.

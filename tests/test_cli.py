@@ -1,0 +1,68 @@
+"""The spacecoop command: run writes tables and plots; same seed, same bytes."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from sim.cli import main
+
+
+def test_run_writes_tables_and_plots(tmp_path, capsys):
+    out = tmp_path / "cw"
+    assert main(["run", "cold_war", "--seed", "7", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cooperation rate" in printed and "NASA" in printed
+    for name in ("model", "agencies", "pairs", "missions"):
+        table = pd.read_parquet(out / f"{name}.parquet")
+        assert len(table) > 0
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(pngs) >= 3
+    assert not list(out.glob(".*tmp"))
+
+
+def test_same_seed_gives_byte_identical_parquet(tmp_path):
+    for d in ("a", "b"):
+        assert main(["run", "cold_war", "--seed", "7", "--no-plots", "--out", str(tmp_path / d)]) == 0
+    for name in ("model", "agencies", "pairs", "missions"):
+        a = (tmp_path / "a" / f"{name}.parquet").read_bytes()
+        b = (tmp_path / "b" / f"{name}.parquet").read_bytes()
+        assert a == b, name
+
+
+def test_set_changes_the_run(tmp_path):
+    out = tmp_path / "x"
+    main(["run", "iss_era", "--seed", "1", "--no-plots", "--out", str(out),
+          "--set", "agencies.NASA.budget=5"])  # fmt: skip
+    table = pd.read_parquet(out / "agencies.parquet")
+    assert table.loc[table.agency == "NASA", "budget"].iloc[0] < 6
+
+
+def test_csv_on_request(tmp_path):
+    assert main(["run", "cold_war", "--csv", "--no-plots", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "missions.csv").exists()
+
+
+def test_bad_set_exits_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "never"
+    code = main(["run", "cold_war", "--set", "agencies.NASA.budget=-1", "--out", str(out)])
+    assert code == 2
+    assert "agencies.NASA.budget" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_console_script_has_no_traceback_on_bad_input(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart_year: 1990\nend_year: 1980\n")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(bad)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{bad}:" in proc.stderr
+
+
+def test_scenarios_lists_the_eras(capsys):
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    for name in ("cold_war", "detente", "iss_era"):
+        assert name in out
