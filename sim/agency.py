@@ -50,7 +50,12 @@ class Agency(mesa.Agent):
         self.growth = spec.budget_growth
         self.tolerance = spec.tolerance
         self.motives = np.array(
-            [spec.motives.science, spec.motives.prestige, spec.motives.autonomy, spec.motives.cost]
+            [
+                spec.motives.science,
+                spec.motives.prestige,
+                spec.motives.autonomy,
+                spec.motives.cost,
+            ]
         )
         self.capabilities = model.capabilities[index]
         self.capabilities[:] = [spec.capabilities.get(d, 0.0) for d in DOMAINS]
@@ -83,9 +88,7 @@ class Agency(mesa.Agent):
         rng = self.model.rng
         rate = dynamics.proposal_rate * np.sqrt(self.budget / dynamics.reference_budget)
         count = rng.poisson(rate)
-        open_kinds = [
-            k for k in kinds if k.available_from is None or k.available_from <= year
-        ]
+        open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
         if count == 0 or not open_kinds:
             return []
         weights = np.array([k.weight * (0.25 + self._own_coverage(k)) for k in open_kinds])
@@ -93,7 +96,8 @@ class Agency(mesa.Agent):
             return []
         picks = rng.choice(len(open_kinds), size=count, p=weights / weights.sum())
         noise = rng.lognormal(
-            0.0, [[dynamics.cost_noise, dynamics.value_noise, dynamics.value_noise]] * count
+            0.0,
+            [[dynamics.cost_noise, dynamics.value_noise, dynamics.value_noise]] * count,
         )
         return [
             Proposal(

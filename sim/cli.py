@@ -111,7 +111,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     for name in bundled_scenarios():
         sc = load_scenario(name)
-        print(f"{name:<14} {sc.start_year}-{sc.end_year}  {len(sc.agencies):>2} agencies  {sc.title}")
+        print(
+            f"{name:<14} {sc.start_year}-{sc.end_year}  {len(sc.agencies):>2} agencies  {sc.title}"
+        )
     return 0
 
 
@@ -123,8 +125,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run one scenario once and write its tables and plots")
-    p.add_argument("scenario", help="a bundled scenario name (see 'spacecoop scenarios') or a YAML path")
-    p.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
+    p.add_argument(
+        "scenario",
+        help="a bundled scenario name (see 'spacecoop scenarios') or a YAML path",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the run's random generator (default 0)",
+    )
     p.add_argument(
         "--set",
         action="append",

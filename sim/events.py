@@ -31,9 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["apply_event", "pair_mask"]
 
 
-def pair_mask(
-    event: EventSpec, index: dict[str, int], blocs: np.ndarray
-) -> np.ndarray:
+def pair_mask(event: EventSpec, index: dict[str, int], blocs: np.ndarray) -> np.ndarray:
     """Boolean ``(n, n)`` mask of the pairs a tension event touches.
 
     >>> ev = EventSpec(year=1967, kind="tension", blocs=["west", "east"], delta=-0.1)

@@ -154,8 +154,11 @@ def science_output(world) -> float:
 
 
 def cost_saved(world) -> float:
-    """For joint missions started this year: what each member would have paid
-    flying it alone, minus what the coalition pays (US$ billion)."""
+    """What members of this year's joint missions saved (US$ billion).
+
+    Each member would have paid the whole base cost flying alone; the
+    coalition pays the base cost plus integration overhead.
+    """
     return float(world.log.cost_saved)
 
 

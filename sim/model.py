@@ -231,7 +231,9 @@ class SpaceCooperationModel(mesa.Model):
             bar = self._progress(mission) * sunk
             idx = np.asarray(mission.members)
             tension = self.relations.tension[np.ix_(idx, idx)].max(axis=1)
-            leavers = [int(i) for i, t in zip(idx, tension, strict=True) if t > self.tolerance[i] + bar]
+            leavers = [
+                int(i) for i, t in zip(idx, tension, strict=True) if t > self.tolerance[i] + bar
+            ]
             for i in leavers:
                 if mission.outcome is Outcome.ONGOING and i in mission.members:
                     self._withdraw(mission, i)
@@ -242,7 +244,11 @@ class SpaceCooperationModel(mesa.Model):
             if agency.committed <= agency.budget + 1e-9:
                 continue
             mine = sorted(
-                (m for m in self.ongoing if agency.index in m.members and m.outcome is Outcome.ONGOING),
+                (
+                    m
+                    for m in self.ongoing
+                    if agency.index in m.members and m.outcome is Outcome.ONGOING
+                ),
                 key=lambda m: (self._progress(m), -m.mission_id),
             )
             for mission in mine:
@@ -304,10 +310,14 @@ class SpaceCooperationModel(mesa.Model):
         if success:
             science = mission.proposal.science * (1.0 + dyn.instrument_bonus * (m - 1))
             self.log.science += science
-            tension = self.relations.tension[np.ix_(members, members)].max(axis=1) if m > 1 else [0.0]
+            tension = (
+                self.relations.tension[np.ix_(members, members)].max(axis=1) if m > 1 else [0.0]
+            )
             for i, t in zip(members, tension, strict=True):
                 self.agencies[i].science += science
-                self.agencies[i].prestige += mission.proposal.prestige / m + kind.joint_prestige * t * (m > 1)
+                self.agencies[i].prestige += (
+                    mission.proposal.prestige / m + kind.joint_prestige * t * (m > 1)
+                )
             if m > 1:
                 self.relations.succeed(members, dyn.trust_gain, dyn.diplomacy)
         else:

@@ -275,9 +275,7 @@ def shapley_value(worth: np.ndarray) -> np.ndarray:
     n = size.bit_length() - 1
     masks = np.arange(size)
     counts = np.array([bin(s).count("1") for s in range(size)])
-    weight = np.array(
-        [factorial(k) * factorial(n - k - 1) / factorial(n) for k in range(n)]
-    )
+    weight = np.array([factorial(k) * factorial(n - k - 1) / factorial(n) for k in range(n)])
     phi = np.zeros(n)
     for i in range(n):
         without = masks[(masks >> i) & 1 == 0]
@@ -386,9 +384,7 @@ def _candidates(
     lead_caps = table.capabilities[lead, need]
     combined = np.maximum(table.capabilities[np.ix_(pool, np.nonzero(need)[0])], lead_caps)
     gain = np.minimum(combined / req[need], 1.0).mean(axis=1) - own[lead]
-    afford = np.minimum(
-        table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0
-    )
+    afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
     order = np.argsort(-score, kind="stable")[: terms.candidates]
     return [int(pool[k]) for k in order]

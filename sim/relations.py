@@ -38,7 +38,10 @@ class Relations:
         n = len(names)
         tension = np.array(
             [
-                [_bloc_value(rel.bloc_tension, blocs[i], blocs[j], rel.default_tension) for j in range(n)]
+                [
+                    _bloc_value(rel.bloc_tension, blocs[i], blocs[j], rel.default_tension)
+                    for j in range(n)
+                ]
                 for i in range(n)
             ]
         )

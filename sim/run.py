@@ -118,4 +118,3 @@ def run(
         pairs=dc.get_table_dataframe("pairs"),
         missions=_missions_table(model),
     )
-

@@ -38,9 +38,7 @@ DOMAINS: tuple[str, ...] = (
 )
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
-Domain = Literal[
-    "launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"
-]
+Domain = Literal["launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -259,7 +257,14 @@ def _index_lines(node: yaml.Node, path: Path_, lines: Lines, source: str) -> Non
             here = (*path, key)
             if key in seen:
                 raise ScenarioError(
-                    [(source, key_node.start_mark.line + 1, _dotted(here), "duplicate key")]
+                    [
+                        (
+                            source,
+                            key_node.start_mark.line + 1,
+                            _dotted(here),
+                            "duplicate key",
+                        )
+                    ]
                 )
             seen.add(key)
             lines[here] = (source, key_node.start_mark.line + 1)
@@ -365,9 +370,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
             bad.append((("relations", "bloc_tension", key), "write the pair as 'a/b'"))
         for part in parts:
             if len(parts) == 2 and part not in blocs:
-                bad.append(
-                    (("relations", "bloc_tension", key), f"unknown bloc {part!r}")
-                )
+                bad.append((("relations", "bloc_tension", key), f"unknown bloc {part!r}"))
     for i, ev in enumerate(sc.events):
         if not sc.start_year <= ev.year <= sc.end_year:
             bad.append(
@@ -435,8 +438,10 @@ def _apply(data: dict, overrides: Mapping[str, Any]) -> tuple[dict, Lines]:
             nxt = node.get(part) if isinstance(node, dict) else None
             if not isinstance(nxt, dict):
                 where = ".".join(parts[: depth + 1])
-                what = "unknown agency" if parts[0] == "agencies" and depth == 1 else (
-                    "no such section"
+                what = (
+                    "unknown agency"
+                    if parts[0] == "agencies" and depth == 1
+                    else ("no such section")
                 )
                 raise ScenarioError([("--set", None, where, f"{what} {part!r}")])
             node = nxt
@@ -462,9 +467,7 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> 
     return _validate(data, lines, "--set")
 
 
-def load_scenario(
-    name_or_path: str | Path, overrides: Mapping[str, Any] | None = None
-) -> Scenario:
+def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load a bundled scenario by name, or a YAML file by path, and validate it.
 
     Parameters
@@ -483,7 +486,14 @@ def load_scenario(
     if not path.exists():
         known = ", ".join(bundled_scenarios())
         raise ScenarioError(
-            [(str(name_or_path), None, "(file)", f"no such scenario (bundled: {known})")]
+            [
+                (
+                    str(name_or_path),
+                    None,
+                    "(file)",
+                    f"no such scenario (bundled: {known})",
+                )
+            ]
         )
     data, lines = _load_raw(path)
     scenario = _validate(data, lines, str(path))

@@ -61,13 +61,25 @@ def kind():
 
 @pytest.fixture
 def terms():
-    return Terms(rule="nash", min_coverage=0.6, overhead=0.1, political_cost=1.0,
-                 distrust=0.0, instrument_bonus=0.2, value_of_money=0.1)
+    return Terms(
+        rule="nash",
+        min_coverage=0.6,
+        overhead=0.1,
+        political_cost=1.0,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+    )
 
 
 def proposal(kind, lead=0, cost=None):
-    return Proposal(kind=kind, lead=lead, cost=kind.cost if cost is None else cost,
-                    science=kind.science, prestige=kind.prestige)
+    return Proposal(
+        kind=kind,
+        lead=lead,
+        cost=kind.cost if cost is None else cost,
+        science=kind.science,
+        prestige=kind.prestige,
+    )
 
 
 MINIMAL = """\

@@ -9,4 +9,10 @@ def test_all_names_import():
 
 
 def test_public_api_names():
-    assert {"load_scenario", "run", "SpaceCooperationModel", "RunResult", "ScenarioError"} <= set(sim.__all__)
+    assert {
+        "load_scenario",
+        "run",
+        "SpaceCooperationModel",
+        "RunResult",
+        "ScenarioError",
+    } <= set(sim.__all__)

@@ -23,7 +23,20 @@ def test_run_writes_tables_and_plots(tmp_path, capsys):
 
 def test_same_seed_gives_byte_identical_parquet(tmp_path):
     for d in ("a", "b"):
-        assert main(["run", "cold_war", "--seed", "7", "--no-plots", "--out", str(tmp_path / d)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "cold_war",
+                    "--seed",
+                    "7",
+                    "--no-plots",
+                    "--out",
+                    str(tmp_path / d),
+                ]
+            )
+            == 0
+        )
     for name in ("model", "agencies", "pairs", "missions"):
         a = (tmp_path / "a" / f"{name}.parquet").read_bytes()
         b = (tmp_path / "b" / f"{name}.parquet").read_bytes()

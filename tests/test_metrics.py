@@ -21,7 +21,16 @@ def mission(members, kind="probe", cost=1.0):
     return m
 
 
-def world(n=4, started=(), ongoing=(), blocs=None, tension=None, trust=None, active=None, **log):
+def world(
+    n=4,
+    started=(),
+    ongoing=(),
+    blocs=None,
+    tension=None,
+    trust=None,
+    active=None,
+    **log,
+):
     tension = np.zeros((n, n)) if tension is None else np.asarray(tension, float)
     trust = np.ones((n, n)) if trust is None else np.asarray(trust, float)
     return SimpleNamespace(
@@ -51,7 +60,7 @@ def test_active_agencies():
 
 
 def test_mean_tension_and_trust_over_active_pairs():
-    t = np.array([[0, .2, .9], [.2, 0, .4], [.9, .4, 0]])
+    t = np.array([[0, 0.2, 0.9], [0.2, 0, 0.4], [0.9, 0.4, 0]])
     w = world(n=3, tension=t, trust=1 - t, active=[1, 1, 0])
     assert metrics.mean_tension(w) == pytest.approx(0.2)
     assert metrics.mean_trust(w) == pytest.approx(0.8)
@@ -60,8 +69,10 @@ def test_mean_tension_and_trust_over_active_pairs():
 
 
 def test_cross_bloc_share():
-    w = world(blocs=["west", "west", "east", "east"],
-              started=[mission([0, 1]), mission([0, 2]), mission([3])])
+    w = world(
+        blocs=["west", "west", "east", "east"],
+        started=[mission([0, 1]), mission([0, 2]), mission([3])],
+    )
     assert metrics.cross_bloc_share(w) == pytest.approx(0.5)
 
 
@@ -95,8 +106,15 @@ def test_yearly_tallies_pass_through():
 
 
 def test_duplication_counts_repeated_solo_kinds():
-    w = world(started=[mission([0], "probe"), mission([1], "probe"), mission([2], "probe"),
-                       mission([3], "telescope"), mission([0, 1], "telescope")])
+    w = world(
+        started=[
+            mission([0], "probe"),
+            mission([1], "probe"),
+            mission([2], "probe"),
+            mission([3], "telescope"),
+            mission([0, 1], "telescope"),
+        ]
+    )
     assert metrics.duplication(w) == 2
 
 
@@ -113,5 +131,5 @@ def test_fairness_gini_over_active_agencies():
 
 
 def test_every_documented_metric_is_reported():
-    assert list(metrics.MODEL_METRICS)[0] == "year"
+    assert next(iter(metrics.MODEL_METRICS)) == "year"
     assert len(metrics.MODEL_METRICS) == 18

@@ -26,10 +26,10 @@ def test_different_seeds_differ():
 
 
 def test_no_global_random_state_is_touched():
-    np_state = np.random.get_state()[1].copy()
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002 (checking it is untouched)
     py_state = random.getstate()
     run("detente", seed=3)
-    assert np.array_equal(np.random.get_state()[1], np_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002
     assert random.getstate() == py_state
 
 
@@ -46,7 +46,14 @@ def test_tables_have_the_documented_columns():
         "year", "agency", "bloc", "budget", "uncommitted_budget", "mean_capability",
         "science", "prestige", "partners", "solo_missions", "joint_missions",
     ]  # fmt: skip
-    assert list(r.pairs.columns) == ["year", "agency_a", "agency_b", "joint_missions", "tension", "trust"]
+    assert list(r.pairs.columns) == [
+        "year",
+        "agency_a",
+        "agency_b",
+        "joint_missions",
+        "tension",
+        "trust",
+    ]
     for col in ["mission_id", "kind", "lead", "members", "shares", "start_year", "end_year",
                 "cost", "sensitivity", "outcome"]:  # fmt: skip
         assert col in r.missions.columns
@@ -99,9 +106,7 @@ def test_budget_shock_makes_members_withdraw_and_keeps_money_consistent():
         a.budget *= 0.1
     model.step()
     _check_year(model)
-    assert model.log.withdrawals + sum(
-        m.outcome is Outcome.CANCELLED for m in model.missions
-    ) > 0
+    assert model.log.withdrawals + sum(m.outcome is Outcome.CANCELLED for m in model.missions) > 0
 
 
 def test_tension_spike_triggers_withdrawal_and_breaks_trust():

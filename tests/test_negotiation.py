@@ -147,7 +147,10 @@ def test_political_cost_grows_with_tension_times_sensitivity(terms):
 
 
 def test_each_requires_keeps_out_partners_without_it(terms):
-    kind = make_kind(each_requires=np.array([0, 0.5, 0, 0, 0, 0]), requires=np.array([0.5, 0.5, 0, 0, 0, 0]))
+    kind = make_kind(
+        each_requires=np.array([0, 0.5, 0, 0, 0, 0]),
+        requires=np.array([0.5, 0.5, 0, 0, 0, 0]),
+    )
     caps = [[0.8, 0.8, 0, 0, 0, 0], [0.8, 0.0, 0, 0, 0, 0]]
     deal = negotiate(proposal(kind), make_table(2, caps=caps), terms)
     assert 1 not in deal.members
@@ -164,8 +167,14 @@ def test_budget_limits_shares(kind, terms):
 def test_failed_talks_are_recorded_when_rule_cannot_split(kind):
     # Proportional shares ask the poor, capable partner to pay more than it can.
     table = make_table(2, caps=_split_caps(), budgets=[10.0, 0.01])
-    terms = Terms(rule="proportional", min_coverage=0.6, overhead=0.1, distrust=0.0,
-                  instrument_bonus=0.2, value_of_money=0.1)
+    terms = Terms(
+        rule="proportional",
+        min_coverage=0.6,
+        overhead=0.1,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+    )
     deal = negotiate(proposal(kind), table, terms)
     assert deal.agreement is Agreement.NONE
     assert deal.failed_talks
@@ -173,8 +182,14 @@ def test_failed_talks_are_recorded_when_rule_cannot_split(kind):
 
 @pytest.mark.parametrize("rule", ["nash", "proportional", "shapley"])
 def test_every_rule_yields_valid_shares(kind, rule):
-    terms = Terms(rule=rule, min_coverage=0.6, overhead=0.1, distrust=0.0,
-                  instrument_bonus=0.2, value_of_money=0.1)
+    terms = Terms(
+        rule=rule,
+        min_coverage=0.6,
+        overhead=0.1,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+    )
     caps = [[0.8, 0, 0, 0, 0, 0], [0, 0, 0, 0.8, 0, 0], [0.6, 0, 0, 0.6, 0, 0]]
     deal = negotiate(proposal(kind), make_table(3, caps=caps), terms)
     assert deal.agreement is Agreement.JOINT

@@ -2,9 +2,15 @@
 
 import pytest
 from conftest import MINIMAL
+from pydantic import ValidationError
 
 from sim.cli import main
-from sim.scenario import ScenarioError, apply_overrides, bundled_scenarios, load_scenario
+from sim.scenario import (
+    ScenarioError,
+    apply_overrides,
+    bundled_scenarios,
+    load_scenario,
+)
 
 
 @pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era"])
@@ -21,7 +27,7 @@ def test_shared_parts_are_not_listed():
 
 def test_scenario_is_frozen():
     sc = load_scenario("cold_war")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sc.start_year = 1900  # type: ignore[misc]
 
 
@@ -37,15 +43,63 @@ def _line_of(text: str, needle: str) -> int:
 
 BAD_CASES = [
     # (replace this, with that, field path expected, message fragment, line needle)
-    ("    budget: 5.0", "    budget: -5.0", "agencies.A.budget", "greater than or equal to 0", "budget: -5.0"),
-    ("    budget: 5.0", "    budget: five", "agencies.A.budget", "valid number", "budget: five"),
-    ("    budget: 5.0", "    budget: 5.0\n    colour: red", "agencies.A.colour", "unknown field", "colour: red"),
-    ("{west/east: 0.5}", "{west/east: 1.5}", "relations.bloc_tension.west/east", "less than or equal to 1", "west/east: 1.5"),
-    ("relations:\n", "relations:\n  tension: {A: {Z: 0.4}}\n", "relations.tension.A.Z", "unknown agency 'Z'", "Z: 0.4"),
+    (
+        "    budget: 5.0",
+        "    budget: -5.0",
+        "agencies.A.budget",
+        "greater than or equal to 0",
+        "budget: -5.0",
+    ),
+    (
+        "    budget: 5.0",
+        "    budget: five",
+        "agencies.A.budget",
+        "valid number",
+        "budget: five",
+    ),
+    (
+        "    budget: 5.0",
+        "    budget: 5.0\n    colour: red",
+        "agencies.A.colour",
+        "unknown field",
+        "colour: red",
+    ),
+    (
+        "{west/east: 0.5}",
+        "{west/east: 1.5}",
+        "relations.bloc_tension.west/east",
+        "less than or equal to 1",
+        "west/east: 1.5",
+    ),
+    (
+        "relations:\n",
+        "relations:\n  tension: {A: {Z: 0.4}}\n",
+        "relations.tension.A.Z",
+        "unknown agency 'Z'",
+        "Z: 0.4",
+    ),
     ("{year: 2002,", "{year: 1999,", "events[0].year", "outside the run", "year: 1999"),
-    ("blocs: [west, east]", "blocs: [west, south]", "events[0].blocs[1]", "unknown bloc 'south'", "south"),
-    ("    max_partners: 1", "    max_partners: one", "missions.probe.max_partners", "valid integer", "max_partners: one"),
-    ("end_year: 2005", "end_year: 1995", "end_year", "after start_year", "end_year: 1995"),
+    (
+        "blocs: [west, east]",
+        "blocs: [west, south]",
+        "events[0].blocs[1]",
+        "unknown bloc 'south'",
+        "south",
+    ),
+    (
+        "    max_partners: 1",
+        "    max_partners: one",
+        "missions.probe.max_partners",
+        "valid integer",
+        "max_partners: one",
+    ),
+    (
+        "end_year: 2005",
+        "end_year: 1995",
+        "end_year",
+        "after start_year",
+        "end_year: 1995",
+    ),
     ("kind: tension,", "kind: party,", "events[0].kind", "'tension'", "party"),
 ]
 
@@ -62,7 +116,9 @@ def test_each_error_names_file_line_and_field(write_yaml, old, new, field, messa
 
 
 @pytest.mark.parametrize("old,new,field,message,needle", BAD_CASES)
-def test_cli_validate_prints_one_line_and_exits_2(write_yaml, capsys, old, new, field, message, needle):
+def test_cli_validate_prints_one_line_and_exits_2(
+    write_yaml, capsys, old, new, field, message, needle
+):
     path = write_yaml(MINIMAL.replace(old, new))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
@@ -98,7 +154,8 @@ def test_unsafe_yaml_tags_are_refused(write_yaml):
 def test_extends_overrides_a_few_fields(write_yaml, tmp_path):
     write_yaml(MINIMAL, "base.yaml")
     child = write_yaml(
-        "extends: base.yaml\nname: child\nagencies:\n  A:\n    budget: 9.0\n", "child.yaml"
+        "extends: base.yaml\nname: child\nagencies:\n  A:\n    budget: 9.0\n",
+        "child.yaml",
     )
     sc = load_scenario(child)
     assert sc.name == "child"
@@ -121,7 +178,10 @@ def test_extends_a_bundled_scenario_by_name(write_yaml):
 
 
 def test_overrides_reach_agencies_by_name_and_rules():
-    sc = load_scenario("cold_war", {"agencies.NASA.budget": 30, "negotiation.cost_sharing_rule": "shapley"})
+    sc = load_scenario(
+        "cold_war",
+        {"agencies.NASA.budget": 30, "negotiation.cost_sharing_rule": "shapley"},
+    )
     assert sc.agencies["NASA"].budget == 30
     assert sc.negotiation.cost_sharing_rule == "shapley"
 
@@ -131,7 +191,11 @@ def test_overrides_reach_agencies_by_name_and_rules():
     [
         ("agencies.FOO.budget", 3, "unknown agency 'FOO'"),
         ("agencies.NASA.budget", -1, "greater than or equal to 0"),
-        ("negotiation.cost_sharing_rule", "banana", "'nash', 'proportional' or 'shapley'"),
+        (
+            "negotiation.cost_sharing_rule",
+            "banana",
+            "'nash', 'proportional' or 'shapley'",
+        ),
         ("agencies.NASA", 3, "not a scalar field"),
         ("nosuch.field", 3, "no such section"),
     ],

@@ -55,7 +55,10 @@ def test_cnsa_is_banned_from_nasa_but_cooperates_elsewhere(runs):
 
 def test_cold_war_rivals_cooperate_rarely_but_not_never(runs):
     counts = np.array(
-        [int(r.missions.members.map(lambda x: _has(x, "NASA", "USSR")).sum()) for r in runs["cold_war"]]
+        [
+            int(r.missions.members.map(lambda x: _has(x, "NASA", "USSR")).sum())
+            for r in runs["cold_war"]
+        ]
     )
     assert 0 < counts.mean() < 3  # Apollo-Soyuz-like events, not routine
     assert np.mean(counts == 0) > 0.2  # in many histories it never happens
