@@ -41,6 +41,12 @@ def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Pat
     return paths
 
 
+def _span(series: pd.Series) -> str:
+    """First and last defined values, e.g. ``0.93 -> 0.38``."""
+    defined = series.dropna()
+    return f"{defined.iloc[0]:.2f} -> {defined.iloc[-1]:.2f}" if len(defined) else "n/a"
+
+
 def _summary(result: RunResult) -> str:
     m, ag, missions = result.model, result.agencies, result.missions
     started = int(m["missions_started"].sum())
@@ -52,8 +58,7 @@ def _summary(result: RunResult) -> str:
         f"  missions started {started}, joint {joint} (cooperation rate {rate:.2f}); "
         f"failed negotiations {int(m['failed_negotiations'].sum())}, "
         f"withdrawals {int(m['withdrawals'].sum())}, failures {int(m['failures'].sum())}",
-        f"  mean tension {m['mean_tension'].iloc[1]:.2f} -> {m['mean_tension'].iloc[-1]:.2f}, "
-        f"mean trust {m['mean_trust'].iloc[1]:.2f} -> {m['mean_trust'].iloc[-1]:.2f}, "
+        f"  mean tension {_span(m['mean_tension'])}, mean trust {_span(m['mean_trust'])}, "
         f"science output {m['science_output'].sum():.1f} points",
         "",
     ]
