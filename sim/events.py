@@ -14,7 +14,11 @@ Kinds (``EventSpec.kind``):
     Forbid (or allow again) joint missions between two agencies, as the Wolf
     Amendment did for NASA and CNSA in 2011.
 ``capability``
-    The named agencies reach ``level`` in ``domain`` (a dated milestone).
+    The named agencies reach at least ``level`` in ``domain`` (a dated
+    milestone; what they have learned beyond it is kept).
+``capability_loss``
+    The named agencies fall to ``level`` in ``domain`` (a system retired, as
+    the Shuttle in 2011 left NASA without crew launch until 2020).
 """
 
 from __future__ import annotations
@@ -80,8 +84,11 @@ def apply_event(event: EventSpec, model: SpaceCooperationModel) -> None:
     elif event.kind in ("ban", "lift_ban"):
         a, b = (index[x] for x in event.agencies)
         model.relations.set_ban(a, b, event.kind == "ban")
-    elif event.kind == "capability":
+    elif event.kind in ("capability", "capability_loss"):
         d = DOMAINS.index(event.domain)
         for name in event.agencies:
             caps = model.agency(name).capabilities
-            caps[d] = max(caps[d], event.level)
+            if event.kind == "capability":
+                caps[d] = max(caps[d], event.level)
+            else:
+                caps[d] = min(caps[d], event.level)

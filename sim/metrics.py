@@ -178,7 +178,7 @@ def failed_negotiations(world) -> int:
 
 
 def duplication(world) -> int:
-    """Solo missions of a kind another agency also started alone this year."""
+    """Solo missions started this year beyond the first of their kind."""
     kinds = Counter(m.proposal.kind.kind for m in world.log.started if not m.joint)
     return sum(c - 1 for c in kinds.values() if c > 1)
 

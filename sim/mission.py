@@ -87,7 +87,8 @@ class Mission:
     ``shares`` are each member's part of ``cost``. When a member withdraws,
     what it still owed is taken over by the others in proportion to their
     shares; what it had paid stays in ``withdrawn_paid``, so shares plus
-    ``withdrawn_paid / cost`` always sum to one.
+    ``withdrawn_paid / cost`` sum to one. A cancelled mission keeps as shares
+    what each member had paid when it stopped.
     """
 
     mission_id: int

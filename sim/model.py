@@ -55,6 +55,7 @@ class SpaceCooperationModel(mesa.Model):
         neg, dyn = scenario.negotiation, scenario.dynamics
         self.terms = Terms(
             rule=neg.cost_sharing_rule,
+            power_by_budget=neg.bargaining_power == "budget",
             min_coverage=neg.min_coverage,
             overhead=neg.integration_overhead,
             political_cost=neg.political_cost,
@@ -217,7 +218,7 @@ class SpaceCooperationModel(mesa.Model):
         self._recount_commitments()
 
     def _progress(self, mission: Mission) -> float:
-        return float(mission.paid.sum() / mission.cost)
+        return float((mission.paid.sum() + sum(mission.withdrawn_paid)) / mission.cost)
 
     def _withdraw_over_tension(self) -> None:
         """A member leaves when tension with a partner passes its tolerance.

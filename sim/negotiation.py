@@ -52,16 +52,17 @@ class Terms:
     """The scenario's rules of negotiation, as plain numbers."""
 
     rule: str = "nash"
-    min_coverage: float = 0.5
-    overhead: float = 0.15
+    min_coverage: float = 0.6
+    overhead: float = 0.2
     political_cost: float = 1.0
     candidates: int = 4
     trust_weight: float = 0.5
     distrust: float = 0.3
-    instrument_bonus: float = 0.25
+    instrument_bonus: float = 0.1
     success_exponent: float = 1.0
-    value_of_money: float = 0.05
+    value_of_money: float = 0.1
     reference_budget: float = 10.0
+    power_by_budget: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,9 @@ class Deal:
     """The outcome of negotiating one proposal.
 
     ``failed_talks`` is true when some coalition had a positive joint surplus
-    but the sharing rule could not split it so that every member accepts.
+    but the sharing rule found no split that every member accepts within its
+    budget (coalitions that an existing member would not gain from are not
+    counted: they are declined, not failed).
     """
 
     agreement: Agreement
@@ -188,15 +191,22 @@ def member_values(
 
 
 def nash_shares(
-    values: np.ndarray, disagreement: np.ndarray, cost: float, budgets: np.ndarray
+    values: np.ndarray,
+    disagreement: np.ndarray,
+    cost: float,
+    budgets: np.ndarray,
+    power: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Cost shares from the Nash (1950) bargaining solution.
+    """Cost shares from the Nash (1950) bargaining solution, weighted by ``power``.
 
     Each member ``i`` pays ``pay_i`` and keeps the surplus ``values_i -
-    pay_i - disagreement_i``. With money transferable, maximising the product
-    of surpluses subject to ``sum(pay) == cost``, ``0 <= pay_i <= budgets_i``
-    gives ``pay_i = clip(values_i - disagreement_i - mu, 0, budgets_i)`` with
-    one ``mu >= 0`` (the equal surplus) chosen so that payments cover the cost.
+    pay_i - disagreement_i``. Maximising the weighted product of surpluses
+    ``prod(surplus_i ** power_i)`` (Kalai 1977; the symmetric Nash solution
+    when all powers are equal) subject to ``sum(pay) == cost`` and
+    ``0 <= pay_i <= budgets_i`` gives ``pay_i = clip(values_i -
+    disagreement_i - power_i * mu, 0, budgets_i)``: each member's surplus is
+    in proportion to its bargaining power, with one ``mu >= 0`` chosen so
+    that payments cover the cost.
 
     Parameters
     ----------
@@ -208,6 +218,8 @@ def nash_shares(
         Total cost to share.
     budgets : ndarray
         The most each member can pay.
+    power : ndarray, optional
+        Bargaining power of each member (default: equal).
 
     Returns
     -------
@@ -218,19 +230,24 @@ def nash_shares(
     References
     ----------
     Nash, J. F. (1950). The bargaining problem. Econometrica 18(2), 155-162.
+    Kalai, E. (1977). Nonsymmetric Nash solutions and replications of
+    2-person bargaining. International Journal of Game Theory 6(3), 129-133.
 
     >>> nash_shares(np.array([3.0, 3.0]), np.zeros(2), 2.0, np.array([5.0, 5.0]))
     array([0.5, 0.5])
     """
     x = np.asarray(values, float) - np.asarray(disagreement, float)
-    cap = np.minimum(np.maximum(x, 0.0), np.asarray(budgets, float))
+    budgets = np.asarray(budgets, float)
+    alpha = np.ones(len(x)) if power is None else np.asarray(power, float) / np.mean(power)
+    cap = np.minimum(np.maximum(x, 0.0), budgets)
     if cap.sum() < cost - _EPS or cost <= 0 or np.any(x < -_EPS):
         return None
-    # pay(mu) = clip(x - mu, 0, budgets) falls piecewise linearly in mu;
+    # pay(mu) = clip(x - alpha * mu, 0, budgets) falls piecewise linearly in mu;
     # find mu on the segment where total pay crosses cost.
-    points = np.unique(np.concatenate([x, x - budgets, [0.0]]))
+    points = np.unique(np.concatenate([x / alpha, (x - budgets) / alpha, [0.0]]))
     points = points[points >= 0.0]
-    pay_at = np.clip(x[None, :] - points[:, None], 0.0, budgets[None, :]).sum(axis=1)
+    pay_at = np.clip(x[None, :] - alpha[None, :] * points[:, None], 0.0, budgets[None, :])
+    pay_at = pay_at.sum(axis=1)
     above = np.nonzero(pay_at >= cost - _EPS)[0]
     k = above[-1]  # largest breakpoint where pay still covers cost
     if k + 1 < len(points):
@@ -239,7 +256,7 @@ def nash_shares(
         mu = lo + (f_lo - cost) * (hi - lo) / (f_lo - f_hi) if f_lo > f_hi else lo
     else:
         mu = points[k]
-    pay = np.clip(x - mu, 0.0, budgets)
+    pay = np.clip(x - alpha * mu, 0.0, budgets)
     return pay / pay.sum()
 
 
@@ -335,7 +352,8 @@ def _shares(
     budgets: np.ndarray,
 ) -> np.ndarray | None:
     if terms.rule == "nash":
-        return nash_shares(values, disagreement, cost, budgets)
+        power = np.sqrt(table.budgets[members]) if terms.power_by_budget else None
+        return nash_shares(values, disagreement, cost, budgets, power)
     if terms.rule == "shapley":
         return shapley_shares(members, proposal, table, terms, own, disagreement, budgets)
     req = proposal.kind.requires

@@ -123,8 +123,9 @@ class NegotiationSpec(_Frozen):
     """How proposals become coalitions and how costs are shared."""
 
     cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
-    integration_overhead: NonNegative = 0.15
-    min_coverage: Probability = 0.5
+    bargaining_power: Literal["budget", "equal"] = "budget"
+    integration_overhead: NonNegative = 0.2
+    min_coverage: Probability = 0.6
     political_cost: NonNegative = 1.0
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
     trust_weight: NonNegative = 0.5
@@ -136,12 +137,12 @@ class NegotiationSpec(_Frozen):
 class DynamicsSpec(_Frozen):
     """Rates of the yearly processes: proposals, learning, trust and tension."""
 
-    proposal_rate: NonNegative = 1.0
+    proposal_rate: NonNegative = 1.2
     reference_budget: Positive = 10.0
     cost_noise: NonNegative = 0.2
     value_noise: NonNegative = 0.2
-    value_of_money: Positive = 0.5
-    instrument_bonus: NonNegative = 0.25
+    value_of_money: Positive = 0.1
+    instrument_bonus: NonNegative = 0.1
     success_exponent: NonNegative = 1.0
     rivalry: NonNegative = 1.0
     learning_rate: Probability = 0.05
@@ -154,13 +155,14 @@ class DynamicsSpec(_Frozen):
     sunk_cost: NonNegative = 0.5
 
 
-EventKind = Literal["tension", "budget", "ban", "lift_ban", "capability"]
+EventKind = Literal["tension", "budget", "ban", "lift_ban", "capability", "capability_loss"]
 _EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "tension": ("delta",),
     "budget": (),
     "ban": (),
     "lift_ban": (),
     "capability": ("domain", "level"),
+    "capability_loss": ("domain", "level"),
 }
 
 
@@ -188,10 +190,10 @@ class EventSpec(_Frozen):
             raise ValueError("a budget event needs factor or growth")
         if self.kind in ("ban", "lift_ban") and len(self.agencies) != 2:
             raise ValueError(f"a {self.kind} event names exactly two agencies")
-        if self.kind in ("budget", "capability") and not self.agencies:
+        if self.kind in ("budget", "capability", "capability_loss") and not self.agencies:
             raise ValueError(f"a {self.kind} event names its agencies")
-        if self.kind == "tension" and not (self.agencies or self.blocs):
-            raise ValueError("a tension event names agencies or blocs")
+        if self.kind == "tension" and not (len(self.agencies) >= 2 or self.blocs):
+            raise ValueError("a tension event names two or more agencies, or blocs")
         return self
 
 

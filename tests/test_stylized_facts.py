@@ -8,7 +8,7 @@ So an ordering found here comes from those mechanisms, not from a knob.
 import numpy as np
 import pytest
 
-from sim import run
+from sim import load_scenario, run
 
 SEEDS = range(30)
 
@@ -62,3 +62,14 @@ def test_cold_war_rivals_cooperate_rarely_but_not_never(runs):
     )
     assert 0 < counts.mean() < 3  # Apollo-Soyuz-like events, not routine
     assert np.mean(counts == 0) > 0.2  # in many histories it never happens
+
+
+def test_the_wolf_amendment_is_what_keeps_nasa_and_cnsa_apart():
+    scenario = load_scenario("iss_era")
+    no_ban = scenario.model_copy(update={"events": [e for e in scenario.events if e.kind != "ban"]})
+    together = []
+    for s in SEEDS:
+        m = run(no_ban, seed=s).missions
+        after = m[m.start_year >= 2011]
+        together.append(int(after.members.map(lambda x: _has(x, "NASA", "CNSA")).sum()))
+    assert np.mean(together) >= 1.0  # without the ban they do fly together
