@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
+	rm -rf $(OUT)
+	$(BIN)/spacecoop compare cold_war detente iss_era --replicates 30 --out $(OUT)
 	@for s in cold_war detente iss_era; do \
-	    $(BIN)/spacecoop run $$s --seed 0 --out $(OUT)/$$s || exit $$?; \
+	    $(BIN)/spacecoop run $$s --seed 0 --out $(OUT)/single/$$s > /dev/null || exit $$?; \
 	done
-	@echo "plots and tables written under $(OUT)/"
+	@echo "report: $(OUT)/report.md; one run of each era (seed 0): $(OUT)/single/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -33,6 +35,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_single.py
+	$(BIN)/python benchmarks/batch.py --runs 500 --memory
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -26,7 +26,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}, seeds 0..{args.repeats - 1}")
-    print(f"{'scenario':<10} {'years':>5} {'missions':>8} {'median s':>9} {'min s':>7} {'max s':>7}")
+    print(
+        f"{'scenario':<10} {'years':>5} {'missions':>8} {'median s':>9} {'min s':>7} {'max s':>7}"
+    )
     for name in sim.bundled_scenarios():
         scenario = sim.load_scenario(name)
         times = time_run(scenario, args.repeats)

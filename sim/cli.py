@@ -9,14 +9,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from sim.run import RunResult, run
+from sim.run import RunResult, run, to_arrow
 from sim.scenario import (
     ScenarioError,
     bundled_scenarios,
     load_scenario,
     parse_assignments,
 )
+from sim.store import BatchDirectoryError
 
 __all__ = ["main", "write_tables"]
 
@@ -33,7 +35,7 @@ def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Pat
         path = out / f"{name}.{fmt}"
         tmp = out / f".{name}.{fmt}.tmp"
         if fmt == "parquet":
-            table.to_parquet(tmp, index=False)
+            pq.write_table(to_arrow(table), tmp)
         else:
             table.to_csv(tmp, index=False)
         os.replace(tmp, path)
@@ -122,6 +124,92 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replicates", type=int, default=30, help="seeded runs per scenario and point")
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="fixed override (repeatable)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="root seed of the batch (default 0)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--executor",
+        choices=["process", "dask", "serial"],
+        help="process pool (default), Dask distributed, or serial in this process",
+    )
+    p.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask)")
+    p.add_argument("--chunk-size", type=int, help="runs per task (does not change results)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted batch in --out")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _run_batch(args: argparse.Namespace, scenarios: list[str], points: list[dict]):
+    from sim.batch import run_batch
+
+    fixed = parse_assignments(args.set or [])
+    points = [{**fixed, **p} for p in points]
+    if args.replicates < 1:
+        raise ScenarioError([("--replicates", None, "replicates", "must be at least 1")])
+    return run_batch(
+        scenarios,
+        args.replicates,
+        params=points,
+        seed=args.seed,
+        executor=args.executor,
+        out=args.out,
+        resume=args.resume,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+    )
+
+
+def _report(batch, args: argparse.Namespace, title: str) -> int:
+    from sim.report import REPORT_METRICS, _group_columns, format_summary, write_summaries
+    from sim.summary import run_metrics, summarize
+
+    runs = run_metrics(batch.model)
+    by = _group_columns(runs)
+    summary = summarize(runs, by, REPORT_METRICS[:6])
+    print(f"{batch.n_runs} runs, {batch.n_failed} failed; mean [95 % CI] over replicates:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(format_summary(summary, by).to_string())
+    if args.out:
+        command = "spacecoop " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
+        paths = write_summaries(batch, Path(args.out), command=command, title=title)
+        print(f"\nwrote {len(paths)} summary files and the batch dataset to {args.out}/")
+    if batch.n_failed:
+        print(f"{batch.n_failed} runs failed; see errors in the output", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    batch = _run_batch(args, args.scenarios, [{}])
+    return _report(batch, args, f"Batch: {', '.join(args.scenarios)}")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    batch = _run_batch(args, args.scenarios, [{}])
+    return _report(batch, args, f"Scenario comparison: {', '.join(args.scenarios)}")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.batch import grid, param_column, parse_axis
+
+    axes = dict(parse_axis(p) for p in args.param)
+    batch = _run_batch(args, [args.scenario], grid(axes))
+    code = _report(batch, args, f"Sweep of {args.scenario}: {', '.join(axes)}")
+    if args.out and len(axes) == 2:
+        from sim.plots import save_figure, sweep_heatmap
+        from sim.summary import run_metrics
+
+        x, y = (param_column(a) for a in axes)
+        fig = sweep_heatmap(run_metrics(batch.model), x, y, args.metric)
+        print(f"wrote {save_figure(fig, Path(args.out) / f'sweep_{args.metric}.png')}")
+    return code
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spacecoop",
@@ -151,6 +239,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="write the tables only")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser("batch", help="seeded replicates of one or more scenarios")
+    p.add_argument("scenarios", nargs="+", help="bundled names or YAML paths")
+    p.add_argument("--out", help="batch directory: streamed tables, summaries, plots, report")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("sweep", help="replicates over a full-factorial grid of parameters")
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="NAME=START:STOP:NUM|NAME=A,B,C",
+        help="a swept field by dotted path (repeatable; the grid is full factorial)",
+    )
+    p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric of the heatmap")
+    p.add_argument("--out", help="batch directory")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("compare", help="scenarios side by side: bands, bars and a report")
+    p.add_argument("scenarios", nargs="+", help="bundled names or YAML paths")
+    p.add_argument("--out", required=True, help="directory for the batch, plots and report.md")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_compare)
+
     p = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     p.add_argument("files", nargs="+", help="scenario YAML files (or bundled names)")
     p.set_defaults(func=_cmd_validate)
@@ -167,6 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ScenarioError as err:
         print(err, file=sys.stderr)
+        return 2
+    except BatchDirectoryError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from sim.model import SpaceCooperationModel
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "run", "to_arrow"]
 
 TABLES = ("model", "agencies", "pairs", "missions")
 
@@ -43,6 +44,24 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The four tables by name."""
         return {name: getattr(self, name) for name in TABLES}
+
+
+#: Columns of lists, typed so every Parquet file of a dataset has one schema
+#: (an all-empty list column would otherwise be written as list<null>).
+_LIST_TYPES = {
+    "members": pa.list_(pa.string()),
+    "withdrawn": pa.list_(pa.string()),
+    "shares": pa.list_(pa.float64()),
+}
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """An Arrow table of ``frame`` with list columns given their element types."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, name in enumerate(table.column_names):
+        if name in _LIST_TYPES:
+            table = table.set_column(i, name, table.column(i).cast(_LIST_TYPES[name]))
+    return table
 
 
 def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:

@@ -45,8 +45,19 @@ def test_same_seed_gives_byte_identical_parquet(tmp_path):
 
 def test_set_changes_the_run(tmp_path):
     out = tmp_path / "x"
-    main(["run", "iss_era", "--seed", "1", "--no-plots", "--out", str(out),
-          "--set", "agencies.NASA.budget=5"])  # fmt: skip
+    main(
+        [
+            "run",
+            "iss_era",
+            "--seed",
+            "1",
+            "--no-plots",
+            "--out",
+            str(out),
+            "--set",
+            "agencies.NASA.budget=5",
+        ]
+    )
     table = pd.read_parquet(out / "agencies.parquet")
     assert table.loc[table.agency == "NASA", "budget"].iloc[0] < 6
 
@@ -67,8 +78,9 @@ def test_bad_set_exits_2_and_writes_nothing(tmp_path, capsys):
 def test_console_script_has_no_traceback_on_bad_input(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nstart_year: 1990\nend_year: 1980\n")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(bad)],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "validate", str(bad)], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"{bad}:" in proc.stderr

@@ -19,9 +19,13 @@ def _model_at(name: str, year: int) -> SpaceCooperationModel:
 def test_pair_masks():
     index = {"A": 0, "B": 1, "C": 2, "D": 3}
     blocs = np.array(["west", "west", "east", "nonaligned"])
-    among = pair_mask(EventSpec(year=2000, kind="tension", agencies=["A", "C"], delta=0.1), index, blocs)
+    among = pair_mask(
+        EventSpec(year=2000, kind="tension", agencies=["A", "C"], delta=0.1), index, blocs
+    )
     assert among[0, 2] and among[2, 0] and among.sum() == 2
-    within = pair_mask(EventSpec(year=2000, kind="tension", blocs=["west"], delta=0.1), index, blocs)
+    within = pair_mask(
+        EventSpec(year=2000, kind="tension", blocs=["west"], delta=0.1), index, blocs
+    )
     assert within[0, 1] and within.sum() == 2
     one_vs_bloc = EventSpec(year=2000, kind="tension", agencies=["D"], blocs=["west"], delta=0.1)
     mask = pair_mask(one_vs_bloc, index, blocs)

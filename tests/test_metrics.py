@@ -14,10 +14,17 @@ from sim.model import YearLog
 
 def mission(members, kind="probe", cost=1.0):
     m = Mission(
-        mission_id=0, proposal=proposal(make_kind(kind=kind)), members=list(members),
-        shares=np.full(len(members), 1 / len(members)), cost=cost, coverage=1.0,
-        success_chance=1.0, start_year=2000, years_left=2, values=np.ones(len(members)),
-    )  # fmt: skip
+        mission_id=0,
+        proposal=proposal(make_kind(kind=kind)),
+        members=list(members),
+        shares=np.full(len(members), 1 / len(members)),
+        cost=cost,
+        coverage=1.0,
+        success_chance=1.0,
+        start_year=2000,
+        years_left=2,
+        values=np.ones(len(members)),
+    )
     return m
 
 

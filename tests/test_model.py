@@ -36,16 +36,38 @@ def test_no_global_random_state_is_touched():
 def test_tables_have_the_documented_columns():
     r = run("cold_war", seed=0)
     assert list(r.model.columns) == [
-        "year", "active_agencies", "missions_started", "joint_missions_started",
-        "cooperation_rate", "mean_tension", "mean_trust", "cross_bloc_share",
-        "network_density", "network_clustering", "network_components",
-        "science_output", "cost_saved", "withdrawals", "failures",
-        "failed_negotiations", "duplication", "fairness_gini",
-    ]  # fmt: skip
+        "year",
+        "active_agencies",
+        "missions_started",
+        "joint_missions_started",
+        "cooperation_rate",
+        "mean_tension",
+        "mean_trust",
+        "cross_bloc_share",
+        "network_density",
+        "network_clustering",
+        "network_components",
+        "science_output",
+        "cost_saved",
+        "withdrawals",
+        "failures",
+        "failed_negotiations",
+        "duplication",
+        "fairness_gini",
+    ]
     assert list(r.agencies.columns) == [
-        "year", "agency", "bloc", "budget", "uncommitted_budget", "mean_capability",
-        "science", "prestige", "partners", "solo_missions", "joint_missions",
-    ]  # fmt: skip
+        "year",
+        "agency",
+        "bloc",
+        "budget",
+        "uncommitted_budget",
+        "mean_capability",
+        "science",
+        "prestige",
+        "partners",
+        "solo_missions",
+        "joint_missions",
+    ]
     assert list(r.pairs.columns) == [
         "year",
         "agency_a",
@@ -54,8 +76,18 @@ def test_tables_have_the_documented_columns():
         "tension",
         "trust",
     ]
-    for col in ["mission_id", "kind", "lead", "members", "shares", "start_year", "end_year",
-                "cost", "sensitivity", "outcome"]:  # fmt: skip
+    for col in [
+        "mission_id",
+        "kind",
+        "lead",
+        "members",
+        "shares",
+        "start_year",
+        "end_year",
+        "cost",
+        "sensitivity",
+        "outcome",
+    ]:
         assert col in r.missions.columns
     assert r.model["year"].tolist() == list(range(1957, 1976))
 

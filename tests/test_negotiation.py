@@ -208,11 +208,25 @@ def test_weighted_nash_gives_surplus_in_proportion_to_power():
 def test_budget_weighted_nash_makes_a_junior_partner_pay_its_part(kind):
     # A rich and a poor agency that value the mission alike per point.
     table = make_table(2, caps=_split_caps(), budgets=[25.0, 4.0])
-    equal = Terms(rule="nash", min_coverage=0.6, overhead=0.1, distrust=0.0,
-                  instrument_bonus=0.2, value_of_money=0.1, power_by_budget=False)  # fmt: skip
-    weighted = Terms(rule="nash", min_coverage=0.6, overhead=0.1, distrust=0.0,
-                     instrument_bonus=0.2, value_of_money=0.1, power_by_budget=True)  # fmt: skip
+    equal = Terms(
+        rule="nash",
+        min_coverage=0.6,
+        overhead=0.1,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+        power_by_budget=False,
+    )
+    weighted = Terms(
+        rule="nash",
+        min_coverage=0.6,
+        overhead=0.1,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+        power_by_budget=True,
+    )
     poor_equal = negotiate(proposal(kind), table, equal).shares[1]
     poor_weighted = negotiate(proposal(kind), table, weighted).shares[1]
-    assert 0.0 < poor_weighted
+    assert poor_weighted > 0.0
     assert poor_weighted > poor_equal

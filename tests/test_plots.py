@@ -1,20 +1,32 @@
 """Plots: each figure builds headless, with the axes, edges and bands expected."""
 
+import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 import sim
+from sim.batch import grid, run_batch
 from sim.plots import (
     DEFAULT_METRICS,
+    END_METRIC_LABELS,
     METRIC_LABELS,
+    compare_bars,
+    compare_series,
     cooperation_network,
     metric_series,
     pair_heatmap,
+    save_batch_plots,
+    save_figure,
     save_run_plots,
+    sweep_heatmap,
 )
+from sim.summary import END_METRICS, run_metrics
+
+ERAS = ["cold_war", "detente", "iss_era"]
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +124,11 @@ def test_network_labels_every_active_agency(result):
     active = result.agencies.loc[result.agencies["year"] == year, "agency"]
     assert sorted(label.split("\n")[0] for label in labels) == sorted(active)
     assert str(year) in fig.get_suptitle()
-    legend_titles = [c.get_title().get_text() for c in fig.axes[0].get_children()
-                     if c.__class__.__name__ == "Legend"]  # fmt: skip
+    legend_titles = [
+        c.get_title().get_text()
+        for c in fig.axes[0].get_children()
+        if c.__class__.__name__ == "Legend"
+    ]
     assert "Bloc" in legend_titles
 
 
@@ -161,10 +176,17 @@ def test_heatmap_symmetric_matrix_with_labels(result, value):
 def test_heatmap_no_annotations_above_twelve_agencies():
     names = [f"A{i:02d}" for i in range(13)]
     rows = [
-        {"year": 2000, "agency_a": a, "agency_b": b, "joint_missions": 1,
-         "tension": 0.5, "trust": 0.5}
-        for k, a in enumerate(names) for b in names[k + 1:]
-    ]  # fmt: skip
+        {
+            "year": 2000,
+            "agency_a": a,
+            "agency_b": b,
+            "joint_missions": 1,
+            "tension": 0.5,
+            "trust": 0.5,
+        }
+        for k, a in enumerate(names)
+        for b in names[k + 1 :]
+    ]
     fig = pair_heatmap(pd.DataFrame(rows), "trust")
     assert not [t for t in fig.axes[0].texts if t.get_gid() == "cell_value"]
     assert len(fig.axes[0].get_xticklabels()) == 13
@@ -193,3 +215,216 @@ def test_save_run_plots_writes_four_pngs_and_no_temp_files(result, tmp_path):
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
         assert len(data) > 1000
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
+
+
+# ---------------------------------------------------------------- batches
+
+
+@pytest.fixture(scope="module")
+def eras():
+    """Three replicates of each era: the batch ``model`` table."""
+    return run_batch(ERAS, 3, seed=0, workers=1, progress=False).model
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    """A 2 x 2 x 2 sweep of cold_war, one run per point: its run table."""
+    points = grid(
+        {
+            "negotiation.cost_sharing_rule": ["nash", "shapley"],
+            "negotiation.integration_overhead": [0.0, 0.3],
+            "dynamics.value_of_money": [0.05, 0.1],
+        }
+    )
+    return run_metrics(run_batch("cold_war", 1, params=points, workers=1, progress=False).model)
+
+
+def tagged(ax, gid):
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+def cells(fig):
+    return [t for t in fig.axes[0].texts if t.get_gid() == "cell_value"]
+
+
+# ------------------------------------------------------------ compare_series
+
+
+def test_compare_series_one_band_and_line_per_scenario_per_axis(eras):
+    metrics = ["cooperation_rate", "mean_tension", "science_output"]
+    fig = compare_series(eras, metrics, title="eras")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == len(metrics)
+    assert [ax.get_title() for ax in fig.axes] == [METRIC_LABELS[m] for m in metrics]
+    for ax in fig.axes:
+        assert len([b for b in bands(ax) if b.get_gid() == "ci_band"]) == len(ERAS)
+        assert len(tagged(ax, "scenario_line")) == len(ERAS)
+    assert fig.get_suptitle() == "eras"
+
+
+def test_compare_series_shares_one_calendar_year_axis(eras):
+    fig = compare_series(eras)
+    assert len(fig.axes) == len(DEFAULT_METRICS)
+    low, high = fig.axes[0].get_xlim()
+    assert low <= eras["year"].min() and high >= eras["year"].max()
+    assert all(ax.get_xlim() == (low, high) for ax in fig.axes)
+    # Each scenario's line spans its own years.
+    lines = tagged(fig.axes[0], "scenario_line")
+    for scenario, line in zip(ERAS, lines, strict=True):
+        years = eras.loc[eras["scenario"] == scenario, "year"]
+        assert line.get_xdata().min() >= years.min()
+        assert line.get_xdata().max() == years.max()
+
+
+def test_compare_series_mean_line_and_clipped_band(eras):
+    fig = compare_series(eras, ["mean_trust", "cooperation_rate"])
+    line = tagged(fig.axes[0], "scenario_line")[0]
+    cold = eras[eras["scenario"] == "cold_war"]
+    expected = cold.groupby("year")["mean_trust"].mean().dropna()  # no pairs yet: NaN
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    for band in bands(fig.axes[1]):  # a share: its band stays within 0-1
+        y = band.get_paths()[0].vertices[:, 1]
+        assert y.min() >= 0.0 and y.max() <= 1.0
+
+
+def test_compare_series_one_legend_naming_scenarios_and_band(eras):
+    fig = compare_series(eras, ["mean_tension"])
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert [t.split(" (")[0] for t in texts[:3]] == ERAS
+    assert "cold_war (1957-1975)" in texts
+    assert "95 % CI" in texts[-1] and "3 runs" in texts[-1]
+
+
+def test_compare_series_no_band_with_one_run_per_scenario(eras):
+    fig = compare_series(eras[eras["replicate"] == 0], ["mean_trust"])
+    assert bands(fig.axes[0]) == []
+    assert len(tagged(fig.axes[0], "scenario_line")) == len(ERAS)
+
+
+def test_compare_series_rejects_unknown_metric(eras):
+    with pytest.raises(ValueError, match="no_such_metric"):
+        compare_series(eras, ["no_such_metric"])
+
+
+# -------------------------------------------------------------- compare_bars
+
+
+def test_compare_bars_one_bar_with_error_bar_per_group(eras):
+    runs = run_metrics(eras)
+    metrics = ["cooperation_rate", "science_output", "mean_tension", "joint_missions_started"]
+    fig = compare_bars(runs, metrics, title="eras")
+    assert len(fig.axes) == len(metrics)
+    for ax, metric in zip(fig.axes, metrics, strict=True):
+        assert ax.get_title() == END_METRIC_LABELS[metric]
+        bars = [p for p in ax.patches if p.get_gid() == "mean_bar"]
+        assert len(bars) == len(ERAS)
+        means = runs.groupby("scenario", sort=False)[metric].mean()
+        np.testing.assert_allclose([b.get_height() for b in bars], means[ERAS].to_numpy())
+        (errorbars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        (whiskers,) = errorbars.lines[2]
+        assert len(whiskers.get_segments()) == len(ERAS)
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert [label.split("\n")[0] for label in labels] == ERAS
+        assert all("n = 3" in label for label in labels)
+    assert fig.get_suptitle() == "eras"
+
+
+def test_compare_bars_one_dot_per_run_deterministic(eras):
+    runs = run_metrics(eras)
+
+    def dots():
+        ax = compare_bars(runs, ["science_output"]).axes[0]
+        found = [c for c in tagged(ax, "run_dots") if isinstance(c, PathCollection)]
+        return np.vstack([c.get_offsets() for c in found])
+
+    first = dots()
+    assert len(first) == len(runs)
+    np.testing.assert_array_equal(first, dots())
+
+
+def test_compare_bars_end_labels_cover_end_metrics():
+    assert set(END_METRICS) <= set(END_METRIC_LABELS)
+
+
+def test_compare_bars_by_a_parameter_sorts_numbers(sweep):
+    fig = compare_bars(sweep, ["cooperation_rate"], by="negotiation_integration_overhead")
+    ax = fig.axes[0]
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["0", "0.3"]
+    assert ax.get_xlabel() == "negotiation · integration overhead"
+
+
+def test_compare_bars_rejects_unknown_group_column(eras):
+    with pytest.raises(ValueError, match="nowhere"):
+        compare_bars(run_metrics(eras), ["cooperation_rate"], by="nowhere")
+
+
+# ------------------------------------------------------------- sweep_heatmap
+
+
+def test_sweep_heatmap_one_annotated_cell_per_grid_point(sweep):
+    x, y = "negotiation_integration_overhead", "dynamics_value_of_money"
+    fig = sweep_heatmap(sweep, x, y, "cooperation_rate")
+    assert len(fig.axes) == 2  # heat map and colorbar
+    ax, cbar = fig.axes
+    assert len(cells(fig)) == 2 * 2
+    (image,) = [a for a in ax.get_children() if isinstance(a, AxesImage)]
+    expected = sweep.groupby([y, x])["cooperation_rate"].mean().unstack().to_numpy()
+    np.testing.assert_allclose(image.get_array(), expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.05", "0.1"]
+    assert ax.get_xlabel() == "negotiation · integration overhead"
+    assert ax.get_ylabel() == "dynamics · value of money"
+    assert cbar.get_ylabel() == END_METRIC_LABELS["cooperation_rate"]
+    assert "cost sharing rule" in ax.get_title()  # the third parameter is pooled
+
+
+@pytest.mark.parametrize("categorical", ["x", "y"])
+def test_sweep_heatmap_categorical_axis(sweep, categorical):
+    rule, overhead = "negotiation_cost_sharing_rule", "negotiation_integration_overhead"
+    x, y = (rule, overhead) if categorical == "x" else (overhead, rule)
+    fig = sweep_heatmap(sweep, x, y, "science_output", title="rules")
+    ax = fig.axes[0]
+    ticks = ax.get_xticklabels() if categorical == "x" else ax.get_yticklabels()
+    assert [t.get_text() for t in ticks] == ["nash", "shapley"]
+    assert len(cells(fig)) == 4
+    assert fig.get_suptitle() == "rules"
+
+
+def test_sweep_heatmap_marks_empty_cells(sweep):
+    x, y = "negotiation_integration_overhead", "negotiation_cost_sharing_rule"
+    partial = sweep[~((sweep[x] == 0.3) & (sweep[y] == "shapley"))]
+    fig = sweep_heatmap(partial, x, y, "cooperation_rate")
+    texts = [t.get_text() for t in cells(fig)]
+    assert len(texts) == 4 and texts.count("n/a") == 1
+
+
+def test_sweep_heatmap_rejects_unknown_column(sweep):
+    with pytest.raises(ValueError, match="no_such_param"):
+        sweep_heatmap(sweep, "no_such_param", "dynamics_value_of_money", "cooperation_rate")
+
+
+# ---------------------------------------------------------- save_batch_plots
+
+
+def test_save_batch_plots_writes_two_pngs_and_no_temp_files(eras, tmp_path):
+    out = tmp_path / "batch"
+    paths = save_batch_plots(eras, run_metrics(eras), out, metrics=["cooperation_rate"])
+    assert paths == [out / "compare_series.png", out / "compare_bars.png"]
+    for path in paths:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(data) > 1000
+    assert sorted(p.name for p in out.iterdir()) == ["compare_bars.png", "compare_series.png"]
+
+
+def test_save_figure_creates_directory(sweep, tmp_path):
+    fig = sweep_heatmap(
+        sweep,
+        "negotiation_integration_overhead",
+        "negotiation_cost_sharing_rule",
+        "cooperation_rate",
+    )
+    path = save_figure(fig, tmp_path / "new" / "sweep.png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in path.parent.iterdir()] == ["sweep.png"]

@@ -1,0 +1,130 @@
+"""Summaries of a batch written next to it: CSV tables, plots and a Markdown report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.batch import BatchResult
+from sim.summary import END_METRICS, run_metrics, summarize
+
+__all__ = ["REPORT_METRICS", "format_summary", "write_summaries"]
+
+#: End-of-run metrics shown in printed summaries and reports.
+REPORT_METRICS = [
+    "cooperation_rate",
+    "joint_missions_started",
+    "cross_bloc_share",
+    "mean_tension",
+    "mean_trust",
+    "science_output",
+    "cost_saved",
+    "withdrawals",
+    "failed_negotiations",
+    "fairness_gini",
+]
+
+
+def _group_columns(runs: pd.DataFrame) -> list[str]:
+    ids = ["run_id", "seed", "point", "replicate"]
+    front = list(runs.columns[: list(runs.columns).index(next(iter(END_METRICS)))])
+    return [c for c in front if c not in ids]
+
+
+def _cell(row: pd.Series) -> str:
+    if row["n"] == 0:
+        return "n/a"
+    return f"{row['mean']:.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]"
+
+
+def format_summary(summary: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Wide table: one row per group, one ``mean [low, high]`` cell per metric."""
+    wide = summary.assign(cell=summary.apply(_cell, axis=1))
+    table = wide.pivot_table(
+        index=list(by), columns="metric", values="cell", aggfunc="first", sort=False
+    )
+    ordered = [m for m in summary["metric"].unique() if m in table.columns]
+    return table[ordered]
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_summaries(
+    batch: BatchResult, out: Path, command: str = "", title: str = "Batch report"
+) -> list[Path]:
+    """Write ``runs.csv``, ``summary.csv``, ``yearly.csv``, plots and ``report.md``.
+
+    ``runs.csv`` has one row of end-of-run metrics per run; ``summary.csv``
+    their mean and 95 % t-interval per scenario and parameter point;
+    ``yearly.csv`` the same per year; the report shows the table and the plots.
+    """
+    from sim.plots import save_batch_plots
+
+    out = Path(out)
+    runs = run_metrics(batch.model)
+    by = _group_columns(runs)
+    summary = summarize(runs, by, REPORT_METRICS)
+    yearly = summarize(batch.model, [*by, "year"], REPORT_METRICS_YEARLY)
+    paths = []
+    for name, frame in (("runs", runs), ("summary", summary), ("yearly", yearly)):
+        path = out / f"{name}.csv"
+        tmp = out / f".{name}.csv.tmp"
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+        paths.append(path)
+    pngs = save_batch_plots(batch.model, runs, out)
+    paths += pngs
+    table = format_summary(summary, by)
+    n_per = runs.groupby(by, sort=False).size()
+    lines = [
+        f"# {title}",
+        "",
+        f"{batch.n_runs} runs ({int(n_per.min()) if len(n_per) else 0} or more per group), "
+        f"{batch.n_failed} failed.",
+    ]
+    if command:
+        lines += ["", "Reproduce with:", "", f"    {command}"]
+    lines += [
+        "",
+        "End-of-run metrics: mean [95 % confidence interval of the mean] over replicates.",
+        "",
+        _markdown(table),
+        "",
+        "| metric | how it is formed |",
+        "| --- | --- |",
+        *[f"| `{m}` | {END_METRICS[m]} |" for m in REPORT_METRICS],
+        "",
+        *[f"![{p.stem}]({p.name})" for p in pngs],
+        "",
+    ]
+    if batch.n_failed:
+        lines += ["## Failed runs", "", "```", batch.errors.to_string(index=False), "```", ""]
+    report = out / "report.md"
+    _write_text(report, "\n".join(lines))
+    return [*paths, report]
+
+
+REPORT_METRICS_YEARLY = [
+    "cooperation_rate",
+    "joint_missions_started",
+    "mean_tension",
+    "mean_trust",
+    "science_output",
+    "network_density",
+]
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A pandas table as a Markdown table (index columns first)."""
+    flat = table.reset_index()
+    head = "| " + " | ".join(str(c) for c in flat.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in flat.columns) + " |"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in flat.itertuples(index=False)]
+    return "\n".join([head, rule, *body])

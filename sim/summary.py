@@ -1,0 +1,123 @@
+"""Summaries of replicated runs: end-of-run metrics and means with 95 % intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["END_METRICS", "mean_ci", "run_metrics", "summarize"]
+
+#: End-of-run metrics of one run, from its ``model`` table: how each is formed.
+END_METRICS = {
+    "missions_started": "total over the run",
+    "joint_missions_started": "total over the run",
+    "cooperation_rate": "joint / all missions started over the run",
+    "cross_bloc_share": "cross-bloc / all joint missions over the run",
+    "mean_tension": "in the last year",
+    "mean_trust": "in the last year",
+    "network_density": "mean over the years",
+    "science_output": "total over the run (points)",
+    "cost_saved": "total over the run (US$ bn)",
+    "withdrawals": "total over the run",
+    "failures": "total over the run",
+    "failed_negotiations": "total over the run",
+    "duplication": "total over the run",
+    "fairness_gini": "in the last year",
+}
+
+_TOTALS = [
+    "missions_started",
+    "joint_missions_started",
+    "science_output",
+    "cost_saved",
+    "withdrawals",
+    "failures",
+    "failed_negotiations",
+    "duplication",
+]
+_LAST = ["mean_tension", "mean_trust", "fairness_gini"]
+
+
+def _id_columns(model: pd.DataFrame) -> list[str]:
+    """Columns that identify a run: everything before ``year`` in a batch table."""
+    cols = list(model.columns)
+    return cols[: cols.index("year")] if "year" in cols else []
+
+
+def run_metrics(model: pd.DataFrame) -> pd.DataFrame:
+    """One row of end-of-run metrics per run of a batch ``model`` table.
+
+    The identity and parameter columns of each run are kept in front.
+    See :data:`END_METRICS` for how each metric is formed.
+    """
+    ids = _id_columns(model) or ["_run"]
+    frame = model if ids != ["_run"] else model.assign(_run=0)
+    frame = frame.assign(
+        _cross=frame["cross_bloc_share"].fillna(0.0) * frame["joint_missions_started"]
+    )
+    grouped = frame.groupby(ids, sort=False, dropna=False)
+    out = grouped[_TOTALS].sum()
+    out[_LAST] = grouped[_LAST].last()
+    out["network_density"] = grouped["network_density"].mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["cooperation_rate"] = out["joint_missions_started"] / out["missions_started"].where(
+            out["missions_started"] > 0
+        )
+        out["cross_bloc_share"] = grouped["_cross"].sum() / out["joint_missions_started"].where(
+            out["joint_missions_started"] > 0
+        )
+    out = out[list(END_METRICS)].reset_index()
+    return out.drop(columns="_run") if "_run" in out else out
+
+
+def mean_ci(values: pd.Series, level: float = 0.95) -> pd.Series:
+    """Mean, standard deviation, count and a t-interval of the mean.
+
+    NaN values (e.g. a cooperation rate in a year with no mission) are left
+    out. With one value the interval is the value itself.
+
+    >>> mean_ci(pd.Series([1.0, 2.0, 3.0]))[["mean", "ci_low", "ci_high"]].round(3).tolist()
+    [2.0, -0.484, 4.484]
+    """
+    x = values.dropna().to_numpy(float)
+    n = len(x)
+    mean = x.mean() if n else np.nan
+    sd = x.std(ddof=1) if n > 1 else 0.0
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n) if n > 1 else 0.0
+    return pd.Series(
+        {"mean": mean, "sd": sd, "n": n, "ci_low": mean - half, "ci_high": mean + half}
+    )
+
+
+def summarize(
+    table: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], level: float = 0.95
+) -> pd.DataFrame:
+    """Long table of mean and confidence interval of each metric per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A batch table (``model``, or :func:`run_metrics` of it).
+    by : list of str
+        Grouping columns, e.g. ``["scenario", "year"]``.
+    metrics : list of str
+        Columns to summarize.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``by``, ``metric``, ``mean``, ``sd``, ``n``, ``ci_low``, ``ci_high``.
+    """
+    rows = []
+    for keys, group in table.groupby(list(by), sort=False, dropna=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        for metric in metrics:
+            stat = mean_ci(group[metric], level)
+            rows.append({**dict(zip(by, keys, strict=True)), "metric": metric, **stat})
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["n"] = out["n"].astype(int)
+    return out

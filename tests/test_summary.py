@@ -1,0 +1,71 @@
+"""Summaries: confidence intervals and end-of-run metrics on hand-made tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.summary import mean_ci, run_metrics, summarize
+
+
+def test_t_interval_on_known_values():
+    x = pd.Series([2.0, 4.0, 6.0, 8.0])
+    s = mean_ci(x)
+    half = stats.t.ppf(0.975, 3) * np.std(x, ddof=1) / 2
+    assert s["mean"] == 5.0 and s["n"] == 4
+    assert s["ci_low"] == pytest.approx(5.0 - half) and s["ci_high"] == pytest.approx(5.0 + half)
+    assert half == pytest.approx(4.108, abs=1e-3)
+
+
+def test_nan_is_left_out_and_one_value_has_no_width():
+    s = mean_ci(pd.Series([np.nan, 3.0]))
+    assert s["n"] == 1 and s["ci_low"] == s["ci_high"] == 3.0
+
+
+def test_summarize_groups():
+    table = pd.DataFrame(
+        {"scenario": ["a", "a", "b", "b"], "year": [1, 1, 1, 1], "m": [1.0, 3.0, 10.0, 10.0]}
+    )
+    out = summarize(table, ["scenario", "year"], ["m"])
+    assert out["mean"].tolist() == [2.0, 10.0]
+    assert out.loc[1, "ci_low"] == out.loc[1, "ci_high"] == 10.0
+    assert list(out.columns) == [
+        "scenario",
+        "year",
+        "metric",
+        "mean",
+        "sd",
+        "n",
+        "ci_low",
+        "ci_high",
+    ]
+
+
+def test_run_metrics_pool_rates_over_the_run():
+    model = pd.DataFrame(
+        {
+            "run_id": [0, 0, 1, 1],
+            "scenario": ["s"] * 4,
+            "year": [1, 2, 1, 2],
+            "missions_started": [2, 2, 0, 4],
+            "joint_missions_started": [0, 2, 0, 1],
+            "cross_bloc_share": [np.nan, 0.5, np.nan, 1.0],
+            "mean_tension": [0.5, 0.4, 0.5, 0.3],
+            "mean_trust": [0.1, 0.2, 0.1, 0.3],
+            "network_density": [0.0, 0.5, 0.0, 0.1],
+            "science_output": [1.0, 2.0, 0.0, 3.0],
+            "cost_saved": [0.0, 1.0, 0.0, 0.5],
+            "withdrawals": [0, 1, 0, 0],
+            "failures": [0, 0, 1, 0],
+            "failed_negotiations": [0, 0, 0, 2],
+            "duplication": [1, 0, 0, 0],
+            "fairness_gini": [0.0, 0.2, 0.0, 0.4],
+        }
+    )
+    runs = run_metrics(model)
+    assert runs.run_id.tolist() == [0, 1]
+    assert runs.cooperation_rate.tolist() == [0.5, 0.25]
+    assert runs.cross_bloc_share.tolist() == [0.5, 1.0]
+    assert runs.mean_tension.tolist() == [0.4, 0.3]  # last year
+    assert runs.science_output.tolist() == [3.0, 3.0]  # total
+    assert runs.network_density.tolist() == [0.25, 0.05]  # mean over years
