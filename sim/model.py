@@ -268,7 +268,7 @@ class SpaceCooperationModel(mesa.Model):
             self.relations.withdraw(leaver, others, self.spec.dynamics.trust_loss_withdrawal)
         mission.withdrawn.append(leaver)
         mission.withdrawn_paid.append(float(mission.paid[pos]))
-        owed = mission.cost - mission.paid.sum()
+        unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
         shares = mission.shares[stay]
         caps = self.capabilities[others] if others else None
         viable = (
@@ -278,7 +278,7 @@ class SpaceCooperationModel(mesa.Model):
         )
         if viable:
             weights = shares / shares.sum()
-            extra = weights * (owed - (shares * mission.cost - mission.paid[stay]).sum())
+            extra = weights * unpaid
             years = mission.years_left + 1
             uncommitted = np.array([self.agencies[i].uncommitted for i in others])
             viable = bool(np.all(extra / years <= np.maximum(uncommitted, 0.0) + 1e-9))

@@ -91,3 +91,78 @@ def test_scenarios_lists_the_eras(capsys):
     out = capsys.readouterr().out
     for name in ("cold_war", "detente", "iss_era"):
         assert name in out
+
+
+def test_compare_writes_report_plots_and_dataset(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = [
+        "compare",
+        "cold_war",
+        "detente",
+        "--replicates",
+        "3",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "cold_war" in printed and "detente" in printed and "[" in printed
+    report = (out / "report.md").read_text()
+    assert "| cold_war |" in report and "compare_series.png" in report
+    for name in ("runs.csv", "summary.csv", "yearly.csv", "compare_series.png", "compare_bars.png"):
+        assert (out / name).stat().st_size > 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary.scenario) == {"cold_war", "detente"}
+    assert (summary.n == 3).all()
+
+
+def test_batch_twice_into_one_directory_needs_resume(tmp_path, capsys):
+    out = tmp_path / "b"
+    args = ["batch", "cold_war", "--replicates", "2", "--workers", "1", "--out", str(out)]
+    assert main(args) == 0
+    assert main(args) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0
+
+
+def test_sweep_writes_a_heatmap_for_two_parameters(tmp_path):
+    out = tmp_path / "sw"
+    args = [
+        "sweep",
+        "cold_war",
+        "--param",
+        "negotiation.integration_overhead=0:0.4:2",
+        "--param",
+        "negotiation.cost_sharing_rule=nash,proportional",
+        "--replicates",
+        "2",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert (out / "sweep_cooperation_rate.png").stat().st_size > 0
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs.groupby(
+        ["negotiation_integration_overhead", "negotiation_cost_sharing_rule"]
+    ).size().tolist() == [2, 2, 2, 2]
+
+
+def test_bad_sweep_parameter_exits_2(tmp_path, capsys):
+    code = main(
+        [
+            "sweep",
+            "cold_war",
+            "--param",
+            "agencies.NASA.budget=-5:-1:2",
+            "--replicates",
+            "2",
+            "--workers",
+            "1",
+        ]
+    )
+    assert code == 2
+    assert "agencies.NASA.budget" in capsys.readouterr().err

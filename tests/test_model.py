@@ -155,3 +155,17 @@ def test_tension_spike_triggers_withdrawal_and_breaks_trust():
     model.step()
     assert model.log.withdrawals >= 1
     assert model.relations.trust[a, b] < trust_before
+
+
+def test_two_withdrawals_from_one_mission_never_charge_twice():
+    model = SpaceCooperationModel(scenario=load_scenario("iss_era"), rng=4)
+    for _ in range(6):
+        model.step()
+    mission = max((m for m in model.ongoing), key=lambda m: len(m.members))
+    assert len(mission.members) >= 3
+    first, second = mission.members[1], mission.members[2]
+    for leaver in (first, second):
+        model._withdraw(mission, leaver)
+        settled = mission.shares.sum() + sum(mission.withdrawn_paid) / mission.cost
+        if mission.outcome is Outcome.ONGOING:
+            assert settled == pytest.approx(1.0)
