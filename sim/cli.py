@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -40,7 +41,42 @@ def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Pat
             table.to_csv(tmp, index=False)
         os.replace(tmp, path)
         paths.append(path)
-    return paths
+    about = out / "run.json"
+    tmp = out / ".run.json.tmp"
+    tmp.write_text(json.dumps({"scenario": result.scenario, "seed": result.seed}))
+    os.replace(tmp, about)
+    return [*paths, about]
+
+
+def _read_run(out: Path) -> RunResult:
+    about = json.loads((out / "run.json").read_text())
+    tables = {}
+    for name in ("model", "agencies", "pairs", "missions"):
+        found = [p for p in (out / f"{name}.parquet", out / f"{name}.csv") if p.exists()]
+        if not found:
+            raise BatchDirectoryError(f"{out}: no {name}.parquet or {name}.csv")
+        path = found[0]
+        tables[name] = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    return RunResult(scenario=about["scenario"], seed=about["seed"], **tables)
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    out = Path(args.directory)
+    if (out / "manifest.json").exists():
+        from sim.batch import load_batch
+        from sim.report import write_summaries
+
+        paths = write_summaries(load_batch(out), out, title=f"Batch report: {out.name}")
+    elif (out / "run.json").exists():
+        from sim.plots import save_run_plots
+
+        paths = save_run_plots(_read_run(out), out)
+    else:
+        raise BatchDirectoryError(
+            f"{out} holds neither a batch (manifest.json) nor a run (run.json)"
+        )
+    print(f"wrote {len(paths)} files to {out}/")
+    return 0
 
 
 def _span(series: pd.Series) -> str:
@@ -264,6 +300,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for the batch, plots and report.md")
     _batch_options(p)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("plot", help="redraw the plots (and report) of a run or batch directory")
+    p.add_argument("directory", help="written by 'spacecoop run --out' or a batch verb's --out")
+    p.set_defaults(func=_cmd_plot)
 
     p = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     p.add_argument("files", nargs="+", help="scenario YAML files (or bundled names)")

@@ -166,3 +166,26 @@ def test_bad_sweep_parameter_exits_2(tmp_path, capsys):
     )
     assert code == 2
     assert "agencies.NASA.budget" in capsys.readouterr().err
+
+
+def test_plot_redraws_a_run_directory(tmp_path):
+    out = tmp_path / "r"
+    assert main(["run", "cold_war", "--no-plots", "--out", str(out)]) == 0
+    assert not list(out.glob("*.png"))
+    assert main(["plot", str(out)]) == 0
+    assert (out / "network.png").stat().st_size > 0
+
+
+def test_plot_redraws_a_batch_directory(tmp_path):
+    out = tmp_path / "b"
+    assert (
+        main(["batch", "cold_war", "--replicates", "2", "--workers", "1", "--out", str(out)]) == 0
+    )
+    (out / "report.md").unlink()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "report.md").exists()
+
+
+def test_plot_of_an_unknown_directory_exits_2(tmp_path, capsys):
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "neither a batch" in capsys.readouterr().err
