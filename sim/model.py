@@ -231,7 +231,7 @@ class SpaceCooperationModel(mesa.Model):
                 continue
             bar = self._progress(mission) * sunk
             idx = np.asarray(mission.members)
-            tension = self.relations.tension[np.ix_(idx, idx)].max(axis=1)
+            tension = self.relations.tension[idx[:, None], idx].max(axis=1)
             leavers = [
                 int(i) for i, t in zip(idx, tension, strict=True) if t > self.tolerance[i] + bar
             ]

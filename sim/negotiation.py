@@ -31,6 +31,7 @@ __all__ = [
     "negotiate",
     "own_coverage",
     "proportional_shares",
+    "requirement_fit",
     "shapley_shares",
     "shapley_value",
     "success_chance",
@@ -130,8 +131,17 @@ def coverage(capabilities: np.ndarray, requires: np.ndarray) -> float:
 
 def own_coverage(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarray:
     """Coverage of each agency alone: ``coverage`` row by row."""
+    return requirement_fit(capabilities, requires).mean(axis=1)
+
+
+def requirement_fit(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarray:
+    """How far each agency meets each needed domain: ``min(c / r, 1)``, shape (n, k).
+
+    The coverage of a coalition is the mean over domains of its members' best
+    fit, so one matrix per proposal serves every coalition tried for it.
+    """
     need = requires > 0
-    return np.minimum(capabilities[:, need] / requires[need], 1.0).mean(axis=1)
+    return np.minimum(capabilities[:, need] / requires[need], 1.0)
 
 
 def success_chance(cov: float, risk: float, exponent: float = 1.0) -> float:
@@ -144,9 +154,11 @@ def member_values(
     proposal: Proposal,
     table: NegotiationTable,
     terms: Terms,
-    own: np.ndarray,
+    fit: np.ndarray,
 ) -> tuple[np.ndarray, float]:
     """Money-equivalent value of the mission to each member, and the coverage.
+
+    ``fit`` is :func:`requirement_fit` of all agencies for this proposal.
 
     Each member's value in points is the expected science (more members carry
     more instruments) and its share of prestige (worth more in a race with a
@@ -162,19 +174,20 @@ def member_values(
     idx = np.asarray(members)
     m = len(members)
     kind = proposal.kind
-    cov = coverage(table.capabilities[idx], kind.requires)
+    cov = float(fit[idx].max(axis=0).sum() / fit.shape[1])
     chance = success_chance(cov, kind.risk, terms.success_exponent)
     science = proposal.science * (1.0 + terms.instrument_bonus * (m - 1))
     w = table.motives[idx]
     prestige = (proposal.prestige / m) * (1.0 + table.rivalry[idx])
     factor = np.ones(m)
     if m > 1:
-        tension = table.tension[np.ix_(idx, idx)]
-        distrust = 1.0 - table.trust[np.ix_(idx, idx)]
-        np.fill_diagonal(distrust, 0.0)
+        rows, cols = idx[:, None], idx[None, :]
+        tension = table.tension[rows, cols]
+        distrust = 1.0 - table.trust[rows, cols]  # diagonal: trust 1, distrust 0
         prestige += kind.joint_prestige * tension.max(axis=1)
-        dependence = np.clip(1.0 - own[idx] / max(cov, _EPS), 0.0, 1.0)
-        political = np.clip(1.0 - terms.political_cost * kind.sensitivity * tension, 0, 1)
+        own = fit[idx].sum(axis=1) / fit.shape[1]
+        dependence = np.maximum(1.0 - own / max(cov, _EPS), 0.0)  # own <= cov: at most 1
+        political = np.maximum(1.0 - terms.political_cost * kind.sensitivity * tension, 0.0)
         factor = (
             (1.0 - w[:, 2] * dependence)
             * (1.0 - terms.distrust * distrust.sum(axis=1) / (m - 1))
@@ -244,9 +257,9 @@ def nash_shares(
         return None
     # pay(mu) = clip(x - alpha * mu, 0, budgets) falls piecewise linearly in mu;
     # find mu on the segment where total pay crosses cost.
-    points = np.unique(np.concatenate([x / alpha, (x - budgets) / alpha, [0.0]]))
+    points = np.sort(np.concatenate([x / alpha, (x - budgets) / alpha, [0.0]]))
     points = points[points >= 0.0]
-    pay_at = np.clip(x[None, :] - alpha[None, :] * points[:, None], 0.0, budgets[None, :])
+    pay_at = np.minimum(np.maximum(x - alpha * points[:, None], 0.0), budgets)
     pay_at = pay_at.sum(axis=1)
     above = np.nonzero(pay_at >= cost - _EPS)[0]
     k = above[-1]  # largest breakpoint where pay still covers cost
@@ -256,7 +269,7 @@ def nash_shares(
         mu = lo + (f_lo - cost) * (hi - lo) / (f_lo - f_hi) if f_lo > f_hi else lo
     else:
         mu = points[k]
-    pay = np.clip(x - alpha * mu, 0.0, budgets)
+    pay = np.minimum(np.maximum(x - alpha * mu, 0.0), budgets)
     return pay / pay.sum()
 
 
@@ -305,7 +318,7 @@ def shapley_shares(
     proposal: Proposal,
     table: NegotiationTable,
     terms: Terms,
-    own: np.ndarray,
+    fit: np.ndarray,
     disagreement: np.ndarray,
     budgets: np.ndarray,
 ) -> np.ndarray | None:
@@ -321,11 +334,11 @@ def shapley_shares(
     worth = np.zeros(2**m)
     for mask in range(1, 2**m):
         sub = [j for j in range(m) if mask >> j & 1]
-        vals, cov = member_values([members[j] for j in sub], proposal, table, terms, own)
+        vals, cov = member_values([members[j] for j in sub], proposal, table, terms, fit)
         if cov >= terms.min_coverage:
             surplus = (vals - disagreement[sub]).sum() - _coalition_cost(proposal, len(sub), terms)
             worth[mask] = max(surplus, 0.0)
-    values, _ = member_values(members, proposal, table, terms, own)
+    values, _ = member_values(members, proposal, table, terms, fit)
     if worth[-1] <= 0:
         return None
     pay = values - disagreement - shapley_value(worth)
@@ -345,7 +358,7 @@ def _shares(
     proposal: Proposal,
     table: NegotiationTable,
     terms: Terms,
-    own: np.ndarray,
+    fit: np.ndarray,
     values: np.ndarray,
     disagreement: np.ndarray,
     cost: float,
@@ -355,7 +368,7 @@ def _shares(
         power = np.sqrt(table.budgets[members]) if terms.power_by_budget else None
         return nash_shares(values, disagreement, cost, budgets, power)
     if terms.rule == "shapley":
-        return shapley_shares(members, proposal, table, terms, own, disagreement, budgets)
+        return shapley_shares(members, proposal, table, terms, fit, disagreement, budgets)
     req = proposal.kind.requires
     contributed = np.minimum(table.capabilities[members], req).sum(axis=1)
     shares = proportional_shares(contributed)
@@ -380,7 +393,7 @@ def _compatible(j: int, members: list[int], table: NegotiationTable) -> bool:
 
 
 def _candidates(
-    proposal: Proposal, table: NegotiationTable, terms: Terms, own: np.ndarray
+    proposal: Proposal, table: NegotiationTable, terms: Terms, fit: np.ndarray
 ) -> list[int]:
     """Partners the lead would approach, best first.
 
@@ -397,11 +410,7 @@ def _candidates(
     pool = np.nonzero(ok)[0]
     if len(pool) == 0:
         return []
-    req = proposal.kind.requires
-    need = req > 0
-    lead_caps = table.capabilities[lead, need]
-    combined = np.maximum(table.capabilities[np.ix_(pool, np.nonzero(need)[0])], lead_caps)
-    gain = np.minimum(combined / req[need], 1.0).mean(axis=1) - own[lead]
+    gain = np.maximum(fit[pool], fit[lead]).mean(axis=1) - fit[lead].mean()
     afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
     order = np.argsort(-score, kind="stable")[: terms.candidates]
@@ -419,9 +428,9 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     """
     lead = proposal.lead
     kind = proposal.kind
-    own = own_coverage(table.capabilities, kind.requires)
+    fit = requirement_fit(table.capabilities, kind.requires)
     money = table.uncommitted * kind.duration  # the most each can commit in total
-    solo_value, solo_cov = member_values([lead], proposal, table, terms, own)
+    solo_value, solo_cov = member_values([lead], proposal, table, terms, fit)
     solo_ok = solo_cov >= terms.min_coverage and money[lead] >= proposal.cost
     if (table.capabilities[lead] < kind.each_requires).any():
         return Deal(Agreement.NONE)  # cannot even take part in its own proposal
@@ -433,14 +442,14 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     feasible = solo_ok
     current: tuple | None = None  # (shares, cost, cov, values) of the coalition
     failed = False
-    pool = _candidates(proposal, table, terms, own) if kind.max_partners > 0 else []
+    pool = _candidates(proposal, table, terms, fit) if kind.max_partners > 0 else []
     while pool and len(members) <= kind.max_partners:
         best = None
         for j in pool:
             if not _compatible(j, members, table):
                 continue
             trial = [*members, j]
-            values, cov = member_values(trial, proposal, table, terms, own)
+            values, cov = member_values(trial, proposal, table, terms, fit)
             cost = _coalition_cost(proposal, len(trial), terms)
             if cov < terms.min_coverage:
                 if not feasible and (best is None or (best[0] == "grow" and cov > best[2])):
@@ -451,7 +460,7 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
             surplus = (values - d).sum() - cost
             if surplus <= _EPS:
                 continue
-            shares = _shares(trial, proposal, table, terms, own, values, d, cost, money[trial])
+            shares = _shares(trial, proposal, table, terms, fit, values, d, cost, money[trial])
             if shares is None:
                 failed = True
                 continue

@@ -16,6 +16,7 @@ from sim.negotiation import (
     negotiate,
     own_coverage,
     proportional_shares,
+    requirement_fit,
     shapley_value,
 )
 
@@ -140,9 +141,9 @@ def test_political_cost_grows_with_tension_times_sensitivity(terms):
     low = make_kind(sensitivity=0.1)
     high = make_kind(sensitivity=0.9)
     table = make_table(2, caps=caps, tension=0.5)
-    own = own_coverage(table.capabilities, low.requires)
-    v_low, _ = member_values([0, 1], proposal(low), table, terms, own)
-    v_high, _ = member_values([0, 1], proposal(high), table, terms, own)
+    fit = requirement_fit(table.capabilities, low.requires)
+    v_low, _ = member_values([0, 1], proposal(low), table, terms, fit)
+    v_high, _ = member_values([0, 1], proposal(high), table, terms, fit)
     assert np.all(v_high < v_low)
 
 

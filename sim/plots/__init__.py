@@ -1,0 +1,21 @@
+"""Matplotlib figures of a run's or a batch's tables, built without pyplot so they work headless."""
+
+from sim.plots.compare import compare_bars, compare_series, save_batch_plots
+from sim.plots.single import cooperation_network, metric_series, pair_heatmap, save_run_plots
+from sim.plots.style import DEFAULT_METRICS, END_METRIC_LABELS, METRIC_LABELS, save_figure
+from sim.plots.sweep import sweep_heatmap
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "END_METRIC_LABELS",
+    "METRIC_LABELS",
+    "compare_bars",
+    "compare_series",
+    "cooperation_network",
+    "metric_series",
+    "pair_heatmap",
+    "save_batch_plots",
+    "save_figure",
+    "save_run_plots",
+    "sweep_heatmap",
+]

@@ -1,0 +1,218 @@
+"""Shared look of the figures: labels, colours, font sizes, axes, layout and PNG saving."""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: Metrics drawn by :func:`metric_series` when none are named.
+DEFAULT_METRICS = [
+    "cooperation_rate",
+    "joint_missions_started",
+    "mean_tension",
+    "mean_trust",
+    "science_output",
+    "network_density",
+]
+
+#: Readable axis titles, with units, of the columns of the ``model`` table.
+METRIC_LABELS = {
+    "active_agencies": "Active agencies (count)",
+    "missions_started": "Missions started (per year)",
+    "joint_missions_started": "Joint missions started (per year)",
+    "cooperation_rate": "Cooperation rate (joint / all started)",
+    "mean_tension": "Mean tension (0-1)",
+    "mean_trust": "Mean trust (0-1)",
+    "cross_bloc_share": "Cross-bloc share (of joint missions started)",
+    "network_density": "Network density (0-1)",
+    "network_clustering": "Network clustering (0-1)",
+    "network_components": "Network components (count)",
+    "science_output": "Science output (points / year)",
+    "cost_saved": "Cost saved (2020 US$ bn / year)",
+    "withdrawals": "Withdrawals from missions (per year)",
+    "failures": "Mission failures (per year)",
+    "failed_negotiations": "Failed negotiations (per year)",
+    "duplication": "Duplicated solo missions (per year)",
+    "fairness_gini": "Fairness: Gini of net benefit (0 = equal)",
+}
+
+#: Readable axis titles, with units, of the end-of-run metrics of
+#: :func:`sim.summary.run_metrics` (see :data:`sim.summary.END_METRICS`).
+END_METRIC_LABELS = {
+    "missions_started": "Missions started (total)",
+    "joint_missions_started": "Joint missions started (total)",
+    "cooperation_rate": "Cooperation rate over the run (joint / all)",
+    "cross_bloc_share": "Cross-bloc share of joint missions (run)",
+    "mean_tension": "Mean tension (last year, 0-1)",
+    "mean_trust": "Mean trust (last year, 0-1)",
+    "network_density": "Network density (mean over years, 0-1)",
+    "science_output": "Science output (points, total)",
+    "cost_saved": "Cost saved (2020 US$ bn, total)",
+    "withdrawals": "Withdrawals from missions (total)",
+    "failures": "Mission failures (total)",
+    "failed_negotiations": "Failed negotiations (total)",
+    "duplication": "Duplicated solo missions (total)",
+    "fairness_gini": "Fairness: Gini of net benefit (last year)",
+}
+
+_UNIT_INTERVAL = {
+    "cooperation_rate",
+    "mean_tension",
+    "mean_trust",
+    "cross_bloc_share",
+    "network_density",
+    "network_clustering",
+    "fairness_gini",
+}
+_COUNTS = {
+    "active_agencies",
+    "missions_started",
+    "joint_missions_started",
+    "network_components",
+    "withdrawals",
+    "failures",
+    "failed_negotiations",
+    "duplication",
+}
+
+_PAIR_LABELS = {
+    "joint_missions": "Joint missions (cumulative)",
+    "tension": "Tension (0-1)",
+    "trust": "Trust (0-1)",
+}
+_PAIR_CMAPS = {"joint_missions": "Blues", "tension": "Reds", "trust": "Greens"}
+
+_BLOC_COLORS = {"west": "tab:blue", "east": "tab:red", "nonaligned": "tab:green"}
+_SPARE_COLORS = [
+    "tab:orange",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:gray",
+    "tab:olive",
+    "tab:cyan",
+]
+
+_TICK_SIZE = 11
+_LABEL_SIZE = 12
+_TITLE_SIZE = 13
+_SUPTITLE_SIZE = 15
+_GRID = {"color": "0.85", "linewidth": 0.8}
+
+#: Top-level sections of a scenario, the first part of a parameter column's name.
+_SECTIONS = ("agencies", "missions", "relations", "negotiation", "dynamics", "events")
+
+
+def _style(ax, grid: bool = True) -> None:
+    ax.tick_params(labelsize=_TICK_SIZE)
+    if grid:
+        ax.grid(True, **_GRID)
+        ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def _end_label(metric: str) -> str:
+    return END_METRIC_LABELS.get(metric, _label(metric))
+
+
+def _param_label(column: str) -> str:
+    """``negotiation_integration_overhead`` -> ``negotiation · integration overhead``."""
+    head, _, rest = column.partition("_")
+    if head in _SECTIONS and rest:
+        return f"{head} · {rest.replace('_', ' ')}"
+    return column.replace("_", " ")
+
+
+def _param_value(value) -> str:
+    if isinstance(value, (bool, np.bool_, str)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _bloc_colors(blocs: Sequence[str]) -> dict[str, str]:
+    colors = {b: c for b, c in _BLOC_COLORS.items() if b in blocs}
+    others = sorted(b for b in set(blocs) if b not in _BLOC_COLORS)
+    for k, bloc in enumerate(others):
+        colors[bloc] = _SPARE_COLORS[k % len(_SPARE_COLORS)]
+    return colors
+
+
+def _group_colors(n: int) -> list:
+    return [mpl.colormaps["tab10"](k % 10) for k in range(n)]
+
+
+def _run_column(model: pd.DataFrame) -> str | None:
+    """Return the column telling runs apart, if the table holds several runs."""
+    for col in ("run_id", "seed"):
+        if col in model.columns and model[col].nunique() > 1:
+            return col
+    return None
+
+
+def _small_multiples(n: int, sharex: bool) -> tuple[Figure, list]:
+    """Figure with ``n`` axes in rows of 1, 2 or 3; empty cells of the last row dropped."""
+    ncols = 1 if n == 1 else 2 if n in (2, 4) else 3
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(12, 7 if nrows == 2 else 3.6 * nrows + 0.4))
+    fig.set_layout_engine("constrained")
+    grid = fig.subplots(nrows, ncols, sharex=sharex, squeeze=False)
+    axes = grid.ravel()
+    for k in range(n, nrows * ncols):  # empty cells: drop, show years above
+        fig.delaxes(axes[k])
+        if sharex:
+            grid[k // ncols - 1, k % ncols].tick_params(labelbottom=True)
+            grid[k // ncols - 1, k % ncols].set_xlabel("Year", fontsize=_LABEL_SIZE)
+    return fig, list(axes[:n])
+
+
+def _save_png(fig: Figure, path: Path, dpi: int = 120) -> None:
+    # Not mkstemp: its files are private (0600); "xb" keeps the umask's mode.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Write ``fig`` as a PNG file atomically (temporary name, then rename).
+
+    The parent directory is created if needed; returns the path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_png(fig, path, dpi=dpi)
+    return path
+
+
+def _ordered(values: pd.Series) -> list:
+    """Distinct values: sorted if numbers, else in order of first appearance."""
+    distinct = list(pd.unique(values.dropna()))
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return sorted(distinct)
+    return distinct
+
+
+def _span(counts: Sequence[int]) -> str:
+    low, high = min(counts), max(counts)
+    return str(low) if low == high else f"{low}-{high}"
