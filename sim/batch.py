@@ -12,15 +12,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
-import threading
 import traceback
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -28,6 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.executors import (
+    SerialExecutor,
+    dask_executor,
+    execute,
+    process_pool,
+    sigterm_as_interrupt,
+)
 from sim.run import TABLES, run
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 from sim.store import ERRORS, BatchDirectoryError, BatchStore, load_table
@@ -35,7 +38,6 @@ from sim.store import ERRORS, BatchDirectoryError, BatchStore, load_table
 __all__ = [
     "BatchResult",
     "RunSpec",
-    "SerialExecutor",
     "design",
     "grid",
     "load_batch",
@@ -46,7 +48,6 @@ __all__ = [
 ]
 
 ERROR_COLUMNS = ["run_id", "seed", "scenario", "point", "replicate", "params", "error"]
-_MAX_BROKEN = 2  # a chunk that kills its worker this many times is recorded as failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,19 +197,6 @@ def _error_row(spec: RunSpec, message: str) -> dict[str, Any]:
     }
 
 
-class SerialExecutor(Executor):
-    """Runs each task in this process when it is submitted (for one worker, tests)."""
-
-    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn`` now and return a finished future."""
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
-
-
 class BatchResult:
     """The tables of a batch, with the identity and parameters of each run in every row.
 
@@ -270,56 +258,6 @@ def load_batch(out: str | Path) -> BatchResult:
 
 
 # --------------------------------------------------------------------------
-# Executors
-
-
-def _process_pool(workers: int) -> Executor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Spawn, chosen here and not process-wide: safe with threads, same on every OS.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-@contextmanager
-def _dask(workers: int, scheduler: str | None) -> Iterator[Executor]:
-    from dask.distributed import Client, LocalCluster
-
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    try:
-        # pure=False: identical tasks (same chunk twice) must both run, never be deduplicated.
-        yield client.get_executor(pure=False)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Let SIGTERM stop a batch like Ctrl-C (finished chunks stay on disk)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-# --------------------------------------------------------------------------
 # The runner
 
 
@@ -332,72 +270,6 @@ def _auto_chunk_size(n_runs: int, workers: int) -> int:
     # runs a chunk keeps memory and lost work small; Dask's ~10 ms per task is
     # then well under 1 % of a chunk's time.
     return max(1, min(50, math.ceil(n_runs / (8 * max(workers, 1)))))
-
-
-def _execute(
-    chunks: list[list[RunSpec]],
-    todo: list[int],
-    scenarios: dict[str, Scenario],
-    executor: Executor,
-    rebuild: Callable[[], Executor] | None,
-    max_in_flight: int,
-    on_done: Callable[[int, dict[str, pd.DataFrame], pd.DataFrame], None],
-    task: Callable = run_chunk,
-) -> None:
-    pending = deque(todo)
-    suspects: deque[int] = deque()  # chunks in flight when a worker died: rerun one at a time
-    solo_breaks: dict[int, int] = {}
-    in_flight: dict[Future, int] = {}
-
-    def payload(cid: int) -> tuple:
-        needed = {s.scenario for s in chunks[cid]}
-        return {k: v for k, v in scenarios.items() if k in needed}, chunks[cid]
-
-    finished = False
-    try:
-        while pending or suspects or in_flight:
-            if suspects:
-                if not in_flight:
-                    cid = suspects.popleft()
-                    in_flight[executor.submit(task, *payload(cid))] = cid
-            else:
-                while pending and len(in_flight) < max_in_flight:
-                    cid = pending.popleft()
-                    in_flight[executor.submit(task, *payload(cid))] = cid
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                cid = in_flight[future]
-                try:
-                    tables, errors = future.result()
-                except BrokenProcessPool:
-                    if rebuild is None:
-                        raise
-                    # The pool died with every chunk in it: rebuild it, then rerun
-                    # those chunks one at a time so a chunk that kills its worker
-                    # alone is found and recorded, and the others finish.
-                    lost = list(in_flight.values())
-                    in_flight.clear()
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    executor = rebuild()
-                    if len(lost) == 1:
-                        solo_breaks[cid] = solo_breaks.get(cid, 0) + 1
-                        if solo_breaks[cid] >= _MAX_BROKEN:
-                            on_done(cid, {}, _failed(chunks[cid], "worker process died"))
-                            break
-                    suspects.extend(lost)
-                    break
-                except Exception as exc:  # the chunk never ran (e.g. a worker lost)
-                    del in_flight[future]
-                    on_done(cid, {}, _failed(chunks[cid], repr(exc)))
-                else:
-                    del in_flight[future]
-                    on_done(cid, tables, errors)
-        finished = True
-    finally:
-        for future in in_flight:
-            future.cancel()
-        if rebuild is not None:  # ours: on an interrupt, do not wait for running chunks
-            executor.shutdown(wait=finished, cancel_futures=True)
 
 
 def _failed(specs: list[RunSpec], message: str) -> pd.DataFrame:
@@ -485,8 +357,16 @@ def run_batch(
     bar = _progress_bar(len(specs), sum(len(chunks[c]) for c in done), progress)
     failed = 0
 
-    def on_done(cid: int, tables: dict[str, pd.DataFrame], errors: pd.DataFrame) -> None:
+    def arguments(cid: int) -> tuple:
+        needed = {s.scenario for s in chunks[cid]}
+        return {k: v for k, v in loaded.items() if k in needed}, chunks[cid]
+
+    def on_lost(cid: int, message: str) -> None:
+        on_done(cid, ({}, _failed(chunks[cid], message)))
+
+    def on_done(cid: int, result: tuple[dict[str, pd.DataFrame], pd.DataFrame]) -> None:
         nonlocal failed
+        tables, errors = result
         if store is not None:
             store.write(cid, tables or {t: pd.DataFrame() for t in TABLES}, errors)
         else:
@@ -499,19 +379,17 @@ def run_batch(
     if kind is None:
         kind = "serial" if workers == 1 else "process"
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
+            run = partial(execute, run_chunk, todo, arguments, on_done=on_done, on_lost=on_lost)
             if isinstance(executor, Executor):
-                _execute(chunks, todo, loaded, executor, None, 2 * workers, on_done)
+                run(executor, None, 2 * workers)
             elif kind == "serial":
-                _execute(chunks, todo, loaded, SerialExecutor(), None, 1, on_done)
+                run(SerialExecutor(), None, 1)
             elif kind == "process":
-                _execute(
-                    chunks, todo, loaded, _process_pool(workers),
-                    lambda: _process_pool(workers), 2 * workers, on_done,
-                )  # fmt: skip
+                run(process_pool(workers), lambda: process_pool(workers), 2 * workers)
             elif kind == "dask":
-                with _dask(workers, scheduler) as dask_executor:
-                    _execute(chunks, todo, loaded, dask_executor, None, 2 * workers, on_done)
+                with dask_executor(workers, scheduler) as dask:
+                    run(dask, None, 2 * workers)
             else:
                 raise ValueError(f"unknown executor {kind!r} (process, dask or serial)")
     finally:

@@ -13,8 +13,6 @@ import pytest
 import sim
 import sim.batch as batch_mod
 from sim.batch import (
-    SerialExecutor,
-    _execute,
     design,
     grid,
     load_batch,
@@ -22,6 +20,7 @@ from sim.batch import (
     run_batch,
     run_seed,
 )
+from sim.executors import SerialExecutor, execute, process_pool
 from sim.run import TABLES
 from sim.scenario import ScenarioError
 from sim.store import BatchDirectoryError
@@ -131,20 +130,22 @@ def test_broken_process_pool_is_rebuilt_and_its_chunks_recorded():
     chunks = [[s] for s in specs]
     got = {}
 
-    def on_done(cid, tables, errors):
-        got[cid] = errors
+    def on_done(cid, result):
+        got[cid] = result[1]
+
+    def on_lost(cid, message):
+        got[cid] = batch_mod._failed(chunks[cid], message)
 
     scenarios = {"cold_war": sim.load_scenario("cold_war")}
-    pool = batch_mod._process_pool(2)
-    _execute(
-        chunks,
+    execute(
+        crash_in_chunk_two,
         [0, 1, 2, 3],
-        scenarios,
-        pool,
-        lambda: batch_mod._process_pool(2),
+        lambda cid: (scenarios, chunks[cid]),
+        process_pool(2),
+        lambda: process_pool(2),
         2,
         on_done,
-        task=crash_in_chunk_two,
+        on_lost,
     )
     assert sorted(got) == [0, 1, 2, 3]
     assert got[2].run_id.tolist() == [2]  # recorded as failed after retries

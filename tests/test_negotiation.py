@@ -12,13 +12,11 @@ from sim.negotiation import (
     Terms,
     coverage,
     member_values,
-    nash_shares,
     negotiate,
     own_coverage,
-    proportional_shares,
     requirement_fit,
-    shapley_value,
 )
+from sim.shares import nash_shares, proportional_shares, shapley_value
 
 # ---------------------------------------------------------------- analytic
 
