@@ -60,6 +60,7 @@ class Agency(mesa.Agent):
         self.capabilities = model.capabilities[index]
         self.capabilities[:] = [spec.capabilities.get(d, 0.0) for d in DOMAINS]
         self.committed = 0.0
+        self.pool_contribution = 0.0
         self.science = 0.0
         self.prestige = 0.0
         self.net_benefit = 0.0

@@ -19,6 +19,8 @@ Kinds (``EventSpec.kind``):
 ``capability_loss``
     The named agencies fall to ``level`` in ``domain`` (a system retired, as
     the Shuttle in 2011 left NASA without crew launch until 2020).
+``policy``
+    Set policy ``lever`` to ``value`` from this year on (see ``sim.policy``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def apply_event(event: EventSpec, model: SpaceCooperationModel) -> None:
     elif event.kind in ("ban", "lift_ban"):
         a, b = (index[x] for x in event.agencies)
         model.relations.set_ban(a, b, event.kind == "ban")
+    elif event.kind == "policy":
+        model.policies.set(event.lever, event.value)
     elif event.kind in ("capability", "capability_loss"):
         d = DOMAINS.index(event.domain)
         for name in event.agencies:

@@ -101,6 +101,7 @@ class Mission:
     start_year: int
     years_left: int
     values: np.ndarray  # money-equivalent value to each member at agreement
+    subsidy: float = 0.0  # paid by the funding pool at the start, not part of ``cost``
     paid: np.ndarray = field(init=False)
     outcome: Outcome = Outcome.ONGOING
     end_year: int | None = None

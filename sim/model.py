@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mesa
 import numpy as np
@@ -13,6 +13,7 @@ from sim.agency import Agency
 from sim.events import apply_event
 from sim.mission import Mission, Outcome, catalog
 from sim.negotiation import Agreement, NegotiationTable, Terms, coverage, negotiate
+from sim.policy import EMERGING_CAPABILITY, Policies
 from sim.relations import Relations, rivalry
 from sim.scenario import DOMAINS, Scenario
 
@@ -77,6 +78,7 @@ class SpaceCooperationModel(mesa.Model):
         self.tolerance = np.array([a.tolerance for a in self.agencies])
         self.motives = np.stack([a.motives for a in self.agencies])
         self.relations = Relations.from_scenario(scenario)
+        self.policies = Policies.from_spec(scenario.policies)
         self.events = defaultdict(list)
         for event in scenario.events:
             self.events[event.year].append(event)
@@ -111,7 +113,8 @@ class SpaceCooperationModel(mesa.Model):
         self._update_budgets()
         self._negotiate_proposals()
         self._progress_missions()
-        self.relations.drift(self.spec.dynamics.tension_drift)
+        target = self.policies.drift_target(self.relations.baseline)
+        self.relations.drift(self.spec.dynamics.tension_drift, target)
         self.datacollector.collect(self)
         metrics.record_tables(self)
         if self.year >= self.spec.end_year:
@@ -126,6 +129,9 @@ class SpaceCooperationModel(mesa.Model):
         for i in np.nonzero(was_active & ~self.active)[0]:  # dissolved this year
             for mission in [m for m in self.ongoing if i in m.members]:
                 self._withdraw(mission, int(i))
+        for a in self.agencies:  # the funding pool takes its share of each active budget
+            a.pool_contribution = self.policies.funding_pool * a.budget * self.active[a.index]
+            self.policies.pool += a.pool_contribution
         self._recount_commitments()
 
     def _recount_commitments(self) -> None:
@@ -135,7 +141,7 @@ class SpaceCooperationModel(mesa.Model):
                 continue
             np.add.at(committed, m.members, m.yearly_payments())
         for a in self.agencies:
-            a.committed = committed[a.index]
+            a.committed = committed[a.index] + a.pool_contribution
 
     def _negotiate_proposals(self) -> None:
         proposals = []
@@ -146,6 +152,15 @@ class SpaceCooperationModel(mesa.Model):
             return
         budgets = np.array([a.budget for a in self.agencies])
         uncommitted = np.array([max(a.uncommitted, 0.0) for a in self.agencies])
+        policies = self.policies
+        terms = replace(
+            self.terms,
+            overhead=policies.overhead(self.terms.overhead),
+            pool_cap=policies.funding_pool_cap,
+        )
+        banned = self.relations.banned if policies.export_controls else np.zeros_like(
+            self.relations.banned
+        )
         table = NegotiationTable(
             capabilities=self.capabilities,
             budgets=budgets,
@@ -154,14 +169,16 @@ class SpaceCooperationModel(mesa.Model):
             tolerance=self.tolerance,
             tension=self.relations.tension,
             trust=self.relations.trust,
-            banned=self.relations.banned,
+            banned=banned,
             active=self.active,
             rivalry=self.spec.dynamics.rivalry
             * rivalry(self.relations.tension, budgets, self.active),
         )
         for k in self.rng.permutation(len(proposals)):
             proposal = proposals[k]
-            deal = negotiate(proposal, table, self.terms)
+            if table.pool != policies.pool:
+                table = replace(table, pool=policies.pool)
+            deal = negotiate(proposal, table, terms)
             if deal.failed_talks and deal.agreement is not Agreement.JOINT:
                 self.log.failed_negotiations += 1
             if deal.agreement is Agreement.NONE:
@@ -184,7 +201,9 @@ class SpaceCooperationModel(mesa.Model):
             start_year=self.year,
             years_left=proposal.kind.duration,
             values=deal.values,
+            subsidy=deal.subsidy,
         )
+        self.policies.pool -= deal.subsidy
         self.missions.append(mission)
         self.ongoing.append(mission)
         self.log.started.append(mission)
@@ -319,6 +338,10 @@ class SpaceCooperationModel(mesa.Model):
                 self.agencies[i].prestige += (
                     mission.proposal.prestige / m + kind.joint_prestige * t * (m > 1)
                 )
+            if self.policies.open_data > 0:  # open data: others read the results too
+                for a in self.agencies:
+                    if self.active[a.index] and a.index not in members:
+                        a.science += self.policies.open_data * science
             if m > 1:
                 self.relations.succeed(members, dyn.trust_gain, dyn.diplomacy)
         else:
@@ -327,23 +350,37 @@ class SpaceCooperationModel(mesa.Model):
                 self.relations.fail(members, dyn.trust_loss_failure)
 
     def _transfer(self, mission: Mission) -> None:
-        """Technology transfer toward the best member, unless export controls forbid it."""
+        """Technology transfer toward the best member, unless export controls forbid it.
+
+        Each member closes ``transfer_rate`` of its gap to the best member in
+        every domain used, plus ``capacity_building`` more when it is an
+        emerging agency.
+        """
         members = mission.members
         if len(members) < 2:
             return
-        neg = self.spec.negotiation
+        policies = self.policies
         kind = mission.proposal.kind
         used = np.nonzero(kind.requires > 0)[0]
-        caps = self.capabilities[np.ix_(members, used)]
+        rows, cols = np.asarray(members)[:, None], used[None, :]
+        caps = self.capabilities[rows, cols]
         best = caps.argmax(axis=0)
-        controlled = neg.export_controls and kind.sensitivity >= neg.export_sensitivity
+        controlled = (
+            policies.export_controls
+            and kind.sensitivity >= self.spec.negotiation.export_sensitivity
+        )
+        rate = np.full(len(members), self.spec.dynamics.transfer_rate)
+        emerging = self.capabilities[members].mean(axis=1) < EMERGING_CAPABILITY
+        rate[emerging] += policies.capacity_building
         gains = np.zeros_like(caps)
         for col, b in enumerate(best):
             src = members[b]
             for row, i in enumerate(members):
-                if i == src or self.relations.banned[i, src]:
+                if i == src:
+                    continue
+                if policies.export_controls and self.relations.banned[i, src]:
                     continue
                 if controlled and self.bloc_names[i] != self.bloc_names[src]:
                     continue
-                gains[row, col] = self.spec.dynamics.transfer_rate * (caps[b, col] - caps[row, col])
-        self.capabilities[np.ix_(members, used)] = caps + gains
+                gains[row, col] = min(rate[row], 1.0) * (caps[b, col] - caps[row, col])
+        self.capabilities[rows, cols] = caps + gains

@@ -61,6 +61,7 @@ class Terms:
     value_of_money: float = 0.1
     reference_budget: float = 10.0
     power_by_budget: bool = True
+    pool_cap: float = 0.0  # most of a joint mission's cost the funding pool pays
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class NegotiationTable:
     banned: np.ndarray  # (n, n) bool
     active: np.ndarray  # (n,) bool
     rivalry: np.ndarray  # (n,) how much a race with a peer raises prestige
+    pool: float = 0.0  # money in the joint-mission funding pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class Deal:
     success_chance: float = 0.0
     values: np.ndarray | None = None
     failed_talks: bool = False
+    subsidy: float = 0.0
 
 
 # --------------------------------------------------------------------------
@@ -223,7 +226,8 @@ def shapley_shares(
         sub = [j for j in range(m) if mask >> j & 1]
         vals, cov = member_values([members[j] for j in sub], proposal, table, terms, fit)
         if cov >= terms.min_coverage:
-            surplus = (vals - disagreement[sub]).sum() - _coalition_cost(proposal, len(sub), terms)
+            cost, _ = _coalition_cost(proposal, len(sub), terms, table.pool)
+            surplus = (vals - disagreement[sub]).sum() - cost
             worth[mask] = max(surplus, 0.0)
     values, _ = member_values(members, proposal, table, terms, fit)
     if worth[-1] <= 0:
@@ -235,9 +239,17 @@ def shapley_shares(
     return pay / pay.sum()
 
 
-def _coalition_cost(proposal: Proposal, size: int, terms: Terms) -> float:
-    """Integration overhead: ``cost * (1 + overhead * (size - 1))``."""
-    return proposal.cost * (1.0 + terms.overhead * (size - 1))
+def _coalition_cost(
+    proposal: Proposal, size: int, terms: Terms, pool: float = 0.0
+) -> tuple[float, float]:
+    """What the members pay, and what the funding pool pays, for a coalition.
+
+    Integration overhead makes the whole ``cost * (1 + overhead * (size -
+    1))``; a joint mission may draw up to ``pool_cap`` of it from the pool.
+    """
+    gross = proposal.cost * (1.0 + terms.overhead * (size - 1))
+    subsidy = min(pool, terms.pool_cap * gross) if size > 1 else 0.0
+    return gross - subsidy, subsidy
 
 
 def _shares(
@@ -327,7 +339,7 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     members = [lead]
     payoff = np.array([d_lead])
     feasible = solo_ok
-    current: tuple | None = None  # (shares, cost, cov, values) of the coalition
+    current: tuple | None = None  # (shares, cost, cov, values, subsidy) of the coalition
     failed = False
     pool = _candidates(proposal, table, terms, fit) if kind.max_partners > 0 else []
     while pool and len(members) <= kind.max_partners:
@@ -337,7 +349,7 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
                 continue
             trial = [*members, j]
             values, cov = member_values(trial, proposal, table, terms, fit)
-            cost = _coalition_cost(proposal, len(trial), terms)
+            cost, subsidy = _coalition_cost(proposal, len(trial), terms, table.pool)
             if cov < terms.min_coverage:
                 if not feasible and (best is None or (best[0] == "grow" and cov > best[2])):
                     best = ("grow", j, cov, None)
@@ -356,20 +368,20 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
             if (new_payoff[:-1] > floor + _EPS).all() and new_payoff[-1] > _EPS:
                 total = new_payoff.sum()
                 if best is None or best[0] == "grow" or total > best[2]:
-                    best = ("join", j, total, (shares, cost, cov, values, new_payoff))
+                    best = ("join", j, total, (shares, cost, cov, values, subsidy, new_payoff))
         if best is None:
             break
         pool.remove(best[1])
         members.append(best[1])
         if best[0] == "join":
             feasible = True
-            current = best[3][:4]
-            payoff = best[3][4]
+            current = best[3][:5]
+            payoff = best[3][5]
         else:
             payoff = np.zeros(len(members))
 
     if current is not None and len(members) > 1 and len(current[0]) == len(members):
-        shares, cost, cov, values = current
+        shares, cost, cov, values, subsidy = current
         return Deal(
             Agreement.JOINT,
             tuple(members),
@@ -378,6 +390,7 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
             cov,
             success_chance(cov, kind.risk, terms.success_exponent),
             values,
+            subsidy=subsidy,
         )
     if solo_ok and solo_surplus > 0:
         return Deal(

@@ -111,9 +111,10 @@ class Relations:
         self.trust[leaver, idx] *= 1.0 - loss
         self.trust[idx, leaver] *= 1.0 - loss
 
-    def drift(self, rate: float) -> None:
-        """Tension relaxes toward its baseline."""
-        self.tension += rate * (self.baseline - self.tension)
+    def drift(self, rate: float, target: np.ndarray | None = None) -> None:
+        """Tension relaxes toward its baseline (or toward ``target``, e.g. under a treaty)."""
+        goal = self.baseline if target is None else target
+        self.tension += rate * (goal - self.tension)
 
 
 def rivalry(tension: np.ndarray, budgets: np.ndarray, active: np.ndarray) -> np.ndarray:

@@ -80,6 +80,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                 "start_year": m.start_year,
                 "end_year": m.end_year,
                 "cost": m.cost,
+                "subsidy": m.subsidy,
                 "sensitivity": m.proposal.kind.sensitivity,
                 "coverage": m.coverage,
                 "outcome": m.outcome.value,
@@ -87,7 +88,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
         )
     columns = [
         "mission_id", "kind", "lead", "members", "shares", "withdrawn", "joint",
-        "start_year", "end_year", "cost", "sensitivity", "coverage", "outcome",
+        "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
     table["end_year"] = table["end_year"].astype("Int64")

@@ -130,7 +130,6 @@ class NegotiationSpec(_Frozen):
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
     trust_weight: NonNegative = 0.5
     distrust: Probability = 0.3
-    export_controls: bool = True
     export_sensitivity: Probability = 0.6
 
 
@@ -155,7 +154,31 @@ class DynamicsSpec(_Frozen):
     sunk_cost: NonNegative = 0.5
 
 
-EventKind = Literal["tension", "budget", "ban", "lift_ban", "capability", "capability_loss"]
+class PolicySpec(_Frozen):
+    """Policy levers: the teaching handles (see ``sim.policy``)."""
+
+    funding_pool: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    funding_pool_cap: Probability = 0.5
+    open_data: Probability = 0.0
+    export_controls: bool = True
+    capacity_building: Probability = 0.0
+    standards: Probability = 0.0
+    treaty: Probability = 0.0
+
+
+#: Levers a ``policy`` event may set, with the kind of value each takes.
+LEVERS: dict[str, type] = {
+    "funding_pool": float,
+    "open_data": float,
+    "export_controls": bool,
+    "capacity_building": float,
+    "standards": float,
+    "treaty": float,
+}
+
+EventKind = Literal[
+    "tension", "budget", "ban", "lift_ban", "capability", "capability_loss", "policy"
+]
 _EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "tension": ("delta",),
     "budget": (),
@@ -163,6 +186,7 @@ _EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "lift_ban": (),
     "capability": ("domain", "level"),
     "capability_loss": ("domain", "level"),
+    "policy": ("lever", "value"),
 }
 
 
@@ -180,6 +204,8 @@ class EventSpec(_Frozen):
     growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = None
     domain: Domain | None = None
     level: Probability | None = None
+    lever: Literal[tuple(LEVERS)] | None = None  # type: ignore[valid-type]
+    value: bool | float | None = None
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> EventSpec:
@@ -194,6 +220,11 @@ class EventSpec(_Frozen):
             raise ValueError(f"a {self.kind} event names its agencies")
         if self.kind == "tension" and not (len(self.agencies) >= 2 or self.blocs):
             raise ValueError("a tension event names two or more agencies, or blocs")
+        if self.kind == "policy":
+            try:  # a lever set by an event obeys the same type and range as the field
+                PolicySpec.model_validate({self.lever: self.value})
+            except ValidationError as err:
+                raise ValueError(f"{self.lever}: {err.errors()[0]['msg']}") from None
         return self
 
 
@@ -210,6 +241,7 @@ class Scenario(_Frozen):
     missions: Annotated[dict[str, MissionSpec], Field(min_length=1)]
     negotiation: NegotiationSpec = NegotiationSpec()
     dynamics: DynamicsSpec = DynamicsSpec()
+    policies: PolicySpec = PolicySpec()
     events: list[EventSpec] = []
 
     @property
