@@ -158,8 +158,10 @@ class SpaceCooperationModel(mesa.Model):
             overhead=policies.overhead(self.terms.overhead),
             pool_cap=policies.funding_pool_cap,
         )
-        banned = self.relations.banned if policies.export_controls else np.zeros_like(
+        banned = (
             self.relations.banned
+            if policies.export_controls
+            else np.zeros_like(self.relations.banned)
         )
         table = NegotiationTable(
             capabilities=self.capabilities,
