@@ -246,6 +246,38 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_tradeoff(args: argparse.Namespace) -> int:
+    from sim.batch import grid, param_column, parse_axis
+    from sim.plots import pareto_plot, save_figure, tradeoff_lines
+    from sim.report import format_summary
+    from sim.summary import TRADEOFF_METRICS, summarize, tradeoff_metrics
+
+    name, values = parse_axis(args.lever)
+    metrics = args.metrics.split(",")
+    batch = _run_batch(args, [args.scenario], grid({name: values}))
+    runs = tradeoff_metrics(batch.model, batch.missions)
+    unknown = [m for m in metrics if m not in runs.columns]
+    if unknown:
+        raise ScenarioError([("--metrics", None, ",".join(unknown), "unknown metric")])
+    lever = param_column(name)
+    shown = list(dict.fromkeys([*metrics, "cooperation_rate", *TRADEOFF_METRICS]))
+    summary = summarize(runs, [lever], shown)
+    print(f"{batch.n_runs} runs, {batch.n_failed} failed; mean [95 % CI] per value of {name}:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(format_summary(summary, [lever]).to_string())
+    if args.out:
+        out = Path(args.out)
+        tmp = out / ".tradeoff.csv.tmp"
+        summary.to_csv(tmp, index=False)
+        os.replace(tmp, out / "tradeoff.csv")
+        lines = save_figure(tradeoff_lines(summary, lever, metrics), out / "tradeoff_lines.png")
+        if len(metrics) >= 2:
+            pareto = pareto_plot(summary, lever, metrics[0], metrics[1])
+            save_figure(pareto, out / "tradeoff_pareto.png")
+        print(f"\nwrote tradeoff.csv, {lines.name} and tradeoff_pareto.png to {out}/")
+    return 1 if batch.n_failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spacecoop",
@@ -294,6 +326,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="batch directory")
     _batch_options(p)
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("tradeoff", help="what a policy lever buys and costs, with a Pareto front")
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument(
+        "--lever",
+        required=True,
+        metavar="NAME=START:STOP:NUM|NAME=A,B,C",
+        help="the lever and its values, e.g. policies.funding_pool=0:0.2:5",
+    )
+    p.add_argument(
+        "--metrics",
+        default="science_per_dollar,autonomy",
+        help="two or more end-of-run metrics, comma-separated (first two: the Pareto plot)",
+    )
+    p.add_argument("--out", help="directory for the batch, tradeoff.csv and the plots")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_tradeoff)
 
     p = sub.add_parser("compare", help="scenarios side by side: bands, bars and a report")
     p.add_argument("scenarios", nargs="+", help="bundled names or YAML paths")

@@ -102,6 +102,7 @@ class Mission:
     years_left: int
     values: np.ndarray  # money-equivalent value to each member at agreement
     subsidy: float = 0.0  # paid by the funding pool at the start, not part of ``cost``
+    depends_on: list[list[int]] = field(default_factory=list)  # per member, at agreement
     paid: np.ndarray = field(init=False)
     outcome: Outcome = Outcome.ONGOING
     end_year: int | None = None

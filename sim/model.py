@@ -12,7 +12,15 @@ from sim import metrics
 from sim.agency import Agency
 from sim.events import apply_event
 from sim.mission import Mission, Outcome, catalog
-from sim.negotiation import Agreement, NegotiationTable, Terms, coverage, negotiate
+from sim.negotiation import (
+    Agreement,
+    NegotiationTable,
+    Terms,
+    coverage,
+    dependence,
+    negotiate,
+    requirement_fit,
+)
 from sim.policy import EMERGING_CAPABILITY, Policies
 from sim.relations import Relations, rivalry
 from sim.scenario import DOMAINS, Scenario
@@ -204,6 +212,9 @@ class SpaceCooperationModel(mesa.Model):
             years_left=proposal.kind.duration,
             values=deal.values,
             subsidy=deal.subsidy,
+            depends_on=dependence(
+                requirement_fit(self.capabilities, proposal.kind.requires), members
+            ),
         )
         self.policies.pool -= deal.subsidy
         self.missions.append(mission)
@@ -289,6 +300,8 @@ class SpaceCooperationModel(mesa.Model):
             self.relations.withdraw(leaver, others, self.spec.dynamics.trust_loss_withdrawal)
         mission.withdrawn.append(leaver)
         mission.withdrawn_paid.append(float(mission.paid[pos]))
+        if mission.depends_on:
+            mission.depends_on = [mission.depends_on[k] for k in stay]
         unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
         shares = mission.shares[stay]
         caps = self.capabilities[others] if others else None

@@ -26,6 +26,7 @@ __all__ = [
     "NegotiationTable",
     "Terms",
     "coverage",
+    "dependence",
     "member_values",
     "negotiate",
     "own_coverage",
@@ -142,6 +143,27 @@ def requirement_fit(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarra
     """
     need = requires > 0
     return np.minimum(capabilities[:, need] / requires[need], 1.0)
+
+
+def dependence(fit: np.ndarray, members: list[int]) -> list[list[int]]:
+    """Whom each member depends on: the partners that supply what it lacks.
+
+    A member depends on a partner when, in a needed domain where the member
+    falls short of the requirement, that partner is the coalition's best.
+    (The ISS's reliance on Soyuz for crew after 2011 is the textbook case.)
+
+    >>> dependence(np.array([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), [0, 1])
+    [[1], [0]]
+    >>> dependence(np.array([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), [0, 2])
+    [[2], []]
+    """
+    sub = fit[members]
+    best = sub.argmax(axis=0)
+    out = []
+    for k in range(len(members)):
+        short = np.nonzero(sub[k] < 1.0)[0]
+        out.append(sorted({members[best[d]] for d in short if sub[best[d], d] > sub[k, d]}))
+    return out
 
 
 def success_chance(cov: float, risk: float, exponent: float = 1.0) -> float:

@@ -51,6 +51,8 @@ class RunResult:
 _LIST_TYPES = {
     "members": pa.list_(pa.string()),
     "withdrawn": pa.list_(pa.string()),
+    "dependent": pa.list_(pa.string()),
+    "rival_dependent": pa.list_(pa.string()),
     "shares": pa.list_(pa.float64()),
 }
 
@@ -66,6 +68,7 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
 
 def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
     names = [a.name for a in model.agencies]
+    blocs = [a.bloc for a in model.agencies]
     rows = []
     for m in model.missions:
         rows.append(
@@ -76,6 +79,14 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                 "members": [names[i] for i in m.members],
                 "shares": [float(s) for s in m.shares],
                 "withdrawn": [names[i] for i in m.withdrawn],
+                "dependent": [
+                    names[i] for i, on in zip(m.members, m.depends_on, strict=True) if on
+                ],
+                "rival_dependent": [
+                    names[i]
+                    for i, on in zip(m.members, m.depends_on, strict=True)
+                    if any(blocs[j] != blocs[i] for j in on)
+                ],
                 "joint": m.joint,
                 "start_year": m.start_year,
                 "end_year": m.end_year,
@@ -87,7 +98,8 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
             }
         )
     columns = [
-        "mission_id", "kind", "lead", "members", "shares", "withdrawn", "joint",
+        "mission_id", "kind", "lead", "members", "shares", "withdrawn", "dependent",
+        "rival_dependent", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["END_METRICS", "mean_ci", "run_metrics", "summarize"]
+__all__ = [
+    "BETTER",
+    "END_METRICS",
+    "TRADEOFF_METRICS",
+    "mean_ci",
+    "pareto_front",
+    "run_metrics",
+    "summarize",
+    "tradeoff_metrics",
+]
 
 #: End-of-run metrics of one run, from its ``model`` table: how each is formed.
 END_METRICS = {
@@ -26,6 +35,34 @@ END_METRICS = {
     "failed_negotiations": "total over the run",
     "duplication": "total over the run",
     "fairness_gini": "in the last year",
+}
+
+#: Trade-off metrics of one run, from its ``model`` and ``missions`` tables.
+TRADEOFF_METRICS = {
+    "science_per_dollar": "science output per US$ bn spent on the missions started (points)",
+    "autonomy": "share of member places in missions started that depend on no partner",
+    "rival_dependence": "share of member places that depend on a partner of another bloc",
+    "disruption": "withdrawals plus cancelled missions over the run",
+    "fairness_gini": "Gini of net benefit per unit of budget, last year (0 = equal)",
+}
+
+#: Which way is better for each metric: +1 more is better, -1 less is better.
+BETTER = {
+    "cooperation_rate": 1,
+    "joint_missions_started": 1,
+    "science_output": 1,
+    "cost_saved": 1,
+    "science_per_dollar": 1,
+    "autonomy": 1,
+    "mean_trust": 1,
+    "rival_dependence": -1,
+    "disruption": -1,
+    "fairness_gini": -1,
+    "mean_tension": -1,
+    "withdrawals": -1,
+    "failures": -1,
+    "failed_negotiations": -1,
+    "duplication": -1,
 }
 
 _TOTALS = [
@@ -121,3 +158,47 @@ def summarize(
     if len(out):
         out["n"] = out["n"].astype(int)
     return out
+
+
+def tradeoff_metrics(model: pd.DataFrame, missions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`run_metrics` plus the trade-off metrics of :data:`TRADEOFF_METRICS`.
+
+    Metrics that pull against each other: what science costs, how much each
+    agency depends on partners (and on rivals), how often missions are
+    disrupted, and how evenly the benefit falls.
+    """
+    runs = run_metrics(model)
+    m = missions.assign(
+        _spend=missions["cost"] + missions["subsidy"],
+        _slots=missions["members"].map(len),
+        _dependent=missions["dependent"].map(len),
+        _rival=missions["rival_dependent"].map(len),
+        _cancelled=(missions["outcome"] == "cancelled").astype(int),
+    )
+    per_run = m.groupby("run_id")[["_spend", "_slots", "_dependent", "_rival", "_cancelled"]].sum()
+    per_run = per_run.reindex(runs["run_id"]).fillna(0.0).reset_index(drop=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        runs["science_per_dollar"] = runs["science_output"] / per_run["_spend"].where(
+            per_run["_spend"] > 0
+        )
+        slots = per_run["_slots"].where(per_run["_slots"] > 0)
+        runs["autonomy"] = 1.0 - per_run["_dependent"] / slots
+        runs["rival_dependence"] = per_run["_rival"] / slots
+    runs["disruption"] = runs["withdrawals"] + per_run["_cancelled"]
+    return runs
+
+
+def pareto_front(points: pd.DataFrame, x: str, y: str) -> pd.Series:
+    """Which rows are not dominated on ``x`` and ``y`` (directions from :data:`BETTER`).
+
+    >>> pts = pd.DataFrame({"autonomy": [0.9, 0.8, 0.7], "science_per_dollar": [1.0, 2.0, 1.5]})
+    >>> pareto_front(pts, "autonomy", "science_per_dollar").tolist()
+    [True, True, False]
+    """
+    sx, sy = BETTER.get(x, 1), BETTER.get(y, 1)
+    a, b = points[x].to_numpy() * sx, points[y].to_numpy() * sy
+    front = []
+    for i in range(len(points)):
+        dominated = np.any((a >= a[i]) & (b >= b[i]) & ((a > a[i]) | (b > b[i])))
+        front.append(not dominated)
+    return pd.Series(front, index=points.index)

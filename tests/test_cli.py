@@ -189,3 +189,26 @@ def test_plot_redraws_a_batch_directory(tmp_path):
 def test_plot_of_an_unknown_directory_exits_2(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 2
     assert "neither a batch" in capsys.readouterr().err
+
+
+def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
+    out = tmp_path / "t"
+    args = [
+        "tradeoff",
+        "cold_war",
+        "--lever",
+        "policies.treaty=0,0.5",
+        "--replicates",
+        "3",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert "policies_treaty" in capsys.readouterr().out
+    for name in ("tradeoff.csv", "tradeoff_lines.png", "tradeoff_pareto.png"):
+        assert (out / name).stat().st_size > 0
+    table = pd.read_csv(out / "tradeoff.csv")
+    assert set(table.policies_treaty) == {0.0, 0.5}
+    assert {"science_per_dollar", "autonomy"} <= set(table.metric)

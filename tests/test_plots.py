@@ -428,3 +428,22 @@ def test_save_figure_creates_directory(sweep, tmp_path):
     path = save_figure(fig, tmp_path / "new" / "sweep.png")
     assert path.read_bytes().startswith(b"\x89PNG")
     assert [p.name for p in path.parent.iterdir()] == ["sweep.png"]
+
+
+def test_tradeoff_figures_mark_the_pareto_front():
+    import pandas as pd
+
+    from sim.plots import pareto_plot, tradeoff_lines
+
+    summary = pd.DataFrame({
+        "lever": [0.0, 0.0, 0.5, 0.5, 1.0, 1.0],
+        "metric": ["autonomy", "science_per_dollar"] * 3,
+        "mean": [0.9, 1.0, 0.8, 2.0, 0.7, 1.5], "sd": [0.1] * 6, "n": [5] * 6,
+        "ci_low": [0.85, 0.9, 0.75, 1.9, 0.65, 1.4], "ci_high": [0.95, 1.1, 0.85, 2.1, 0.75, 1.6],
+    })  # fmt: skip
+    fig = tradeoff_lines(summary, "lever", ["autonomy", "science_per_dollar"])
+    assert len(fig.axes) == 2
+    assert all(any(c.get_gid() == "ci_band" for c in ax.collections) for ax in fig.axes)
+    fig = pareto_plot(summary, "lever", "science_per_dollar", "autonomy")
+    (front,) = [line for line in fig.axes[0].lines if line.get_gid() == "front"]
+    assert len(front.get_xdata()) == 2  # 0.0 and 0.5 are on the front, 1.0 is dominated

@@ -4,6 +4,8 @@ Over 30 seeded replicates of iss_era, the same seeds with and without the
 lever (common random numbers), each with a stated tolerance.
 """
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,13 @@ from sim.summary import run_metrics
 REPLICATES = 30
 
 
+@functools.cache
+def _cached(items):
+    return run_batch("iss_era", REPLICATES, params=dict(items), seed=11, workers=1, progress=False)
+
+
 def _batch(params):
-    return run_batch("iss_era", REPLICATES, params=params, seed=11, workers=1, progress=False)
+    return _cached(tuple(sorted(params.items())))
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +126,13 @@ def test_a_policy_event_is_validated_like_the_field(write_yaml):
         ScenarioError, match=r"events\[0\]: funding_pool: .*less than or equal to 0.5"
     ):
         load_scenario(path)
+
+
+def test_funding_pool_costs_autonomy(base):
+    from sim.summary import tradeoff_metrics
+
+    lever = _batch({"policies.funding_pool": 0.15})
+    assert (
+        tradeoff_metrics(lever.model, lever.missions).autonomy.mean()
+        < tradeoff_metrics(base.model, base.missions).autonomy.mean()
+    )

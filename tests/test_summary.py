@@ -69,3 +69,29 @@ def test_run_metrics_pool_rates_over_the_run():
     assert runs.mean_tension.tolist() == [0.4, 0.3]  # last year
     assert runs.science_output.tolist() == [3.0, 3.0]  # total
     assert runs.network_density.tolist() == [0.25, 0.05]  # mean over years
+
+
+def test_tradeoff_metrics_on_a_hand_made_run():
+    from sim.summary import pareto_front, tradeoff_metrics
+
+    model = pd.DataFrame({
+        "run_id": [0, 0], "scenario": ["s", "s"], "year": [1, 2],
+        "missions_started": [1, 1], "joint_missions_started": [1, 0],
+        "cross_bloc_share": [1.0, np.nan], "mean_tension": [0.5, 0.4],
+        "mean_trust": [0.5, 0.5], "network_density": [0.5, 0.5],
+        "science_output": [0.0, 6.0], "cost_saved": [1.0, 0.0],
+        "withdrawals": [0, 1], "failures": [0, 0], "failed_negotiations": [0, 0],
+        "duplication": [0, 0], "fairness_gini": [0.0, 0.1],
+    })  # fmt: skip
+    missions = pd.DataFrame({
+        "run_id": [0, 0], "cost": [2.0, 3.0], "subsidy": [1.0, 0.0],
+        "members": [["A", "B"], ["A"]], "dependent": [["B"], []],
+        "rival_dependent": [["B"], []], "outcome": ["success", "cancelled"],
+    })  # fmt: skip
+    runs = tradeoff_metrics(model, missions)
+    assert runs.science_per_dollar.tolist() == [1.0]  # 6 points for 2 + 1 + 3 US$ bn
+    assert runs.autonomy.tolist() == [1 - 1 / 3]
+    assert runs.rival_dependence.tolist() == [1 / 3]
+    assert runs.disruption.tolist() == [2]  # one withdrawal, one cancellation
+    pts = pd.DataFrame({"autonomy": [0.9, 0.9], "disruption": [1.0, 2.0]})
+    assert pareto_front(pts, "autonomy", "disruption").tolist() == [True, False]

@@ -4,6 +4,7 @@ from sim.plots.compare import compare_bars, compare_series, save_batch_plots
 from sim.plots.single import cooperation_network, metric_series, pair_heatmap, save_run_plots
 from sim.plots.style import DEFAULT_METRICS, END_METRIC_LABELS, METRIC_LABELS, save_figure
 from sim.plots.sweep import sweep_heatmap
+from sim.plots.tradeoff import pareto_plot, tradeoff_lines
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -14,8 +15,10 @@ __all__ = [
     "cooperation_network",
     "metric_series",
     "pair_heatmap",
+    "pareto_plot",
     "save_batch_plots",
     "save_figure",
     "save_run_plots",
     "sweep_heatmap",
+    "tradeoff_lines",
 ]

@@ -61,6 +61,10 @@ END_METRIC_LABELS = {
     "failed_negotiations": "Failed negotiations (total)",
     "duplication": "Duplicated solo missions (total)",
     "fairness_gini": "Fairness: Gini of net benefit (last year)",
+    "science_per_dollar": "Science per dollar (points / US$ bn)",
+    "autonomy": "Autonomy (share of places not depending on a partner)",
+    "rival_dependence": "Dependence on a rival (share of places)",
+    "disruption": "Disruption (withdrawals + cancellations)",
 }
 
 _UNIT_INTERVAL = {
@@ -108,7 +112,7 @@ _SUPTITLE_SIZE = 15
 _GRID = {"color": "0.85", "linewidth": 0.8}
 
 #: Top-level sections of a scenario, the first part of a parameter column's name.
-_SECTIONS = ("agencies", "missions", "relations", "negotiation", "dynamics", "events")
+_SECTIONS = ("agencies", "missions", "relations", "negotiation", "dynamics", "events", "policies")
 
 
 def _style(ax, grid: bool = True) -> None:
