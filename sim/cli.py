@@ -278,6 +278,40 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     return 1 if batch.n_failed else 0
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.plots import save_figure, sensitivity_bars
+    from sim.sensitivity import parse_bounds, sensitivity
+
+    bounds = dict(parse_bounds(p) for p in args.param)
+    result = sensitivity(
+        args.scenario,
+        args.method,
+        bounds,
+        args.metric,
+        args.n,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        chunk_size=args.chunk_size,
+        out=args.out,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    runs = len(result.x) * args.replicates
+    print(f"{args.method} indices of {args.metric} over {runs} runs (95 % CI):")
+    print(result.indices.round(3).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        tmp = out / ".indices.csv.tmp"
+        result.indices.to_csv(tmp, index=False)
+        os.replace(tmp, out / "indices.csv")
+        fig = sensitivity_bars(result.indices, args.method, args.metric)
+        print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
+    return 1 if result.batch.n_failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spacecoop",
@@ -343,6 +377,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory for the batch, tradeoff.csv and the plots")
     _batch_options(p)
     p.set_defaults(func=_cmd_tradeoff)
+
+    p = sub.add_parser("sensitivity", help="Sobol or Morris indices of a metric (SALib)")
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument("--method", choices=["sobol", "morris"], default="sobol")
+    p.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="NAME=LO:HI",
+        help="a varied field and its range, e.g. policies.treaty=0:0.5 (repeatable)",
+    )
+    p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric to explain")
+    p.add_argument("--n", type=int, default=64, help="Sobol base sample N, or Morris trajectories")
+    p.add_argument("--out", help="directory for the batch, indices.csv and sensitivity.png")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_sensitivity, replicates=1)
 
     p = sub.add_parser("compare", help="scenarios side by side: bands, bars and a report")
     p.add_argument("scenarios", nargs="+", help="bundled names or YAML paths")

@@ -1,6 +1,7 @@
 """Matplotlib figures of a run's or a batch's tables, built without pyplot so they work headless."""
 
 from sim.plots.compare import compare_bars, compare_series, save_batch_plots
+from sim.plots.sensitivity import sensitivity_bars
 from sim.plots.single import cooperation_network, metric_series, pair_heatmap, save_run_plots
 from sim.plots.style import DEFAULT_METRICS, END_METRIC_LABELS, METRIC_LABELS, save_figure
 from sim.plots.sweep import sweep_heatmap
@@ -19,6 +20,7 @@ __all__ = [
     "save_batch_plots",
     "save_figure",
     "save_run_plots",
+    "sensitivity_bars",
     "sweep_heatmap",
     "tradeoff_lines",
 ]
