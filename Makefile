@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench app clean
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	    "$$py" -m venv $(VENV); \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,viz]'
 	@touch $@
 
 demo: $(STAMP)
@@ -36,6 +36,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_single.py
 	$(BIN)/python benchmarks/batch.py --runs 500 --memory
+
+app: $(STAMP)
+	$(BIN)/spacecoop app
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -312,6 +312,16 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 1 if result.batch.n_failed else 0
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).with_name("app.py")
+    print(f"spacecoop dashboard on http://{args.host}:{args.port}/  (Ctrl-C stops it)")
+    cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
+    return subprocess.call(cmd)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spacecoop",
@@ -399,6 +409,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for the batch, plots and report.md")
     _batch_options(p)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("app", help="the dashboard in the browser (Mesa SolaraViz)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    p.add_argument("--host", default="localhost", help="host to listen on (default localhost)")
+    p.set_defaults(func=_cmd_app)
 
     p = sub.add_parser("plot", help="redraw the plots (and report) of a run or batch directory")
     p.add_argument("directory", help="written by 'spacecoop run --out' or a batch verb's --out")
