@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test lint bench app clean
+.PHONY: demo test lint bench app notebooks clean
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \
@@ -39,6 +39,11 @@ bench: $(STAMP)
 
 app: $(STAMP)
 	$(BIN)/spacecoop app
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	@echo "opening JupyterLab on notebooks/ (01_quickstart, 02_scenario_batches, 03_policy_tradeoffs)"
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

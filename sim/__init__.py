@@ -1,6 +1,7 @@
 """spacecoop: an agent-based model of space agencies negotiating joint missions."""
 
 from sim.agency import Agency
+from sim.batch import BatchResult, grid, load_batch, run_batch
 from sim.mission import Mission, Outcome, Proposal
 from sim.model import SpaceCooperationModel
 from sim.negotiation import Agreement, Deal, negotiate
@@ -10,6 +11,7 @@ from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenar
 __all__ = [
     "Agency",
     "Agreement",
+    "BatchResult",
     "Deal",
     "Mission",
     "Outcome",
@@ -19,8 +21,11 @@ __all__ = [
     "ScenarioError",
     "SpaceCooperationModel",
     "bundled_scenarios",
+    "grid",
+    "load_batch",
     "load_scenario",
     "negotiate",
     "run",
+    "run_batch",
 ]
 __version__ = "0.1.0"

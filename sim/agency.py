@@ -46,7 +46,7 @@ class Agency(mesa.Agent):
         self.bloc = spec.bloc
         self.founded = spec.founded
         self.dissolved = spec.dissolved
-        self.budget = spec.budget
+        self.budget = spec.budget * model.spec.dynamics.budget_scale
         self.growth = spec.budget_growth
         self.tolerance = spec.tolerance
         self.motives = np.array(

@@ -9,7 +9,6 @@ lever's run and draws it dashed.
 
 from __future__ import annotations
 
-import numpy as np
 import solara
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
@@ -73,14 +72,11 @@ class DashboardModel(SpaceCooperationModel):
                 "policies.capacity_building": float(capacity_building),
                 "policies.export_controls": bool(export_controls),
                 "negotiation.cost_sharing_rule": cost_sharing_rule,
+                "relations.tension_scale": float(tension_scale),
+                "dynamics.budget_scale": float(budget_scale),
             },
         )
         super().__init__(scenario=scenario, rng=int(seed) if rng is None else rng)
-        rel = self.relations
-        rel.tension = np.minimum(rel.tension * tension_scale, 1.0)
-        rel.baseline = np.minimum(rel.baseline * tension_scale, 1.0)
-        for agency in self.agencies:
-            agency.budget *= budget_scale
         self.baseline_model = (
             SpaceCooperationModel(scenario=bundled, rng=int(seed)) if compare_baseline else None
         )

@@ -49,6 +49,7 @@ class Relations:
         for a, row in rel.tension.items():
             for b, value in row.items():
                 tension[pos[a], pos[b]] = tension[pos[b], pos[a]] = value
+        tension = np.minimum(tension * rel.tension_scale, 1.0)  # a what-if knob, 1 = as declared
         np.fill_diagonal(tension, 0.0)
         trust = 1.0 - tension
         for a, row in rel.trust.items():

@@ -114,6 +114,7 @@ class RelationsSpec(_Frozen):
     """Initial and baseline tension and trust between agencies."""
 
     default_tension: Probability = 0.3
+    tension_scale: Annotated[float, Field(ge=0.0, le=3.0)] = 1.0
     bloc_tension: dict[str, Probability] = {}
     tension: dict[str, dict[str, Probability]] = {}
     trust: dict[str, dict[str, Probability]] = {}
@@ -137,6 +138,7 @@ class DynamicsSpec(_Frozen):
     """Rates of the yearly processes: proposals, learning, trust and tension."""
 
     proposal_rate: NonNegative = 1.2
+    budget_scale: Positive = 1.0
     reference_budget: Positive = 10.0
     cost_noise: NonNegative = 0.2
     value_noise: NonNegative = 0.2
