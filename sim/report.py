@@ -65,13 +65,13 @@ def write_summaries(
     their mean and 95 % t-interval per scenario and parameter point;
     ``yearly.csv`` the same per year; the report shows the table and the plots.
     """
-    from sim.plots import save_batch_plots
+    from sim.plots import DEFAULT_METRICS, save_batch_plots
 
     out = Path(out)
     runs = run_metrics(batch.model)
     by = _group_columns(runs)
     summary = summarize(runs, by, REPORT_METRICS)
-    yearly = summarize(batch.model, [*by, "year"], REPORT_METRICS_YEARLY)
+    yearly = summarize(batch.model, [*by, "year"], DEFAULT_METRICS)
     paths = []
     for name, frame in (("runs", runs), ("summary", summary), ("yearly", yearly)):
         path = out / f"{name}.csv"
@@ -111,14 +111,6 @@ def write_summaries(
     return [*paths, report]
 
 
-REPORT_METRICS_YEARLY = [
-    "cooperation_rate",
-    "joint_missions_started",
-    "mean_tension",
-    "mean_trust",
-    "science_output",
-    "network_density",
-]
 
 
 def _markdown(table: pd.DataFrame) -> str:
