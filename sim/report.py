@@ -111,8 +111,6 @@ def write_summaries(
     return [*paths, report]
 
 
-
-
 def _markdown(table: pd.DataFrame) -> str:
     """A pandas table as a Markdown table (index columns first)."""
     flat = table.reset_index()
