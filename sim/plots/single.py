@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from scipy.stats import t as t_dist
 
 from sim.plots.style import (
     _COUNTS,
@@ -66,7 +67,7 @@ def metric_series(
     -------
     Figure
         One axis per metric. With several runs each axis shows the mean over
-        runs and a shaded 95% band (mean ± 1.96·sd/√n per year); with one run,
+        runs and a shaded 95% band (t-interval of the mean per year); with one run,
         a single line. Years with no value (e.g. no mission started) are skipped
         and every value is marked, so gaps do not hide data.
 
@@ -93,7 +94,9 @@ def metric_series(
         values = pd.to_numeric(model[metric], errors="coerce")
         if run_col:
             stats = values.groupby(model["year"]).agg(["mean", "std", "count"])
-            half = 1.96 * stats["std"] / np.sqrt(stats["count"])
+            # The same t-interval as every summary table (sim.summary.mean_ci).
+            tq = stats["count"].map(lambda n: t_dist.ppf(0.975, n - 1) if n > 1 else np.nan)
+            half = tq * stats["std"] / np.sqrt(stats["count"])
             band = stats.assign(half=half).dropna(subset=["mean", "half"])
             ax.fill_between(
                 band.index.to_numpy(float),
