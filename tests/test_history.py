@@ -60,3 +60,21 @@ def test_cooperation_rises_from_the_race_to_the_station_years(history):
         lambda d: d.joint_missions_started.sum() / d.missions_started.sum()
     )
     assert rate[1960] + 0.3 < rate[2000]
+
+
+def test_coalition_sizes_are_skewed_pairs_most_common(history):
+    joint = history.missions[history.missions.joint]
+    sizes = (joint.members.map(len) + joint.withdrawn.map(len)).value_counts()
+    # Pairs are the most common joint mission, and large clubs are a thin tail.
+    assert sizes.idxmax() == 2
+    assert sizes.get(2, 0) > sizes.get(3, 0) > sizes[sizes.index >= 4].sum()
+
+
+def test_trust_breaks_fast_and_recovers_slowly(history):
+    pairs = history.pairs.sort_values(["run_id", "agency_a", "agency_b", "year"])
+    change = pairs.groupby(["run_id", "agency_a", "agency_b"]).trust.diff().dropna()
+    drops, rises = -change[change < 0], change[change > 0]
+    # A typical fall is at least twice a typical rise (withdrawals and crises
+    # cut trust by a share; each joint success adds a tenth of what is left).
+    assert drops.median() > 2 * rises.median()
+    assert drops.max() > 2 * rises.max()
