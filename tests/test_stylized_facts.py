@@ -6,6 +6,7 @@ So an ordering found here comes from those mechanisms, not from a knob.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import load_scenario, run
@@ -73,3 +74,13 @@ def test_the_wolf_amendment_is_what_keeps_nasa_and_cnsa_apart():
         after = m[m.start_year >= 2011]
         together.append(int(after.members.map(lambda x: _has(x, "NASA", "CNSA")).sum()))
     assert np.mean(together) >= 1.0  # without the ban they do fly together
+
+
+def test_esa_low_tension_toward_everyone_has_the_most_partners(runs):
+    # Degree centrality = distinct partners in the joint-mission network by 2020.
+    top = []
+    for r in runs["iss_era"]:
+        last = r.pairs[(r.pairs.year == r.pairs.year.max()) & (r.pairs.joint_missions > 0)]
+        degree = pd.concat([last.agency_a, last.agency_b]).value_counts()
+        top.append(degree.get("ESA", 0) >= degree.max())
+    assert np.mean(top) >= 0.9  # ESA is (at least jointly) the best connected agency
