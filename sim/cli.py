@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.files import write_atomically
 from sim.run import RunResult, run, to_arrow
 from sim.scenario import (
     ScenarioError,
@@ -33,19 +34,22 @@ def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, table in result.tables().items():
-        path = out / f"{name}.{fmt}"
-        tmp = out / f".{name}.{fmt}.tmp"
         if fmt == "parquet":
-            pq.write_table(to_arrow(table), tmp)
+            path = write_atomically(out / f"{name}.parquet", partial(_parquet, table))
         else:
-            table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+            path = write_atomically(out / f"{name}.csv", partial(_csv, table))
         paths.append(path)
-    about = out / "run.json"
-    tmp = out / ".run.json.tmp"
-    tmp.write_text(json.dumps({"scenario": result.scenario, "seed": result.seed}))
-    os.replace(tmp, about)
-    return [*paths, about]
+    about = json.dumps({"scenario": result.scenario, "seed": result.seed})
+    paths.append(write_atomically(out / "run.json", lambda tmp: tmp.write_text(about)))
+    return paths
+
+
+def _parquet(table: pd.DataFrame, path: Path) -> None:
+    pq.write_table(to_arrow(table), path)
+
+
+def _csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
 
 
 def _read_run(out: Path) -> RunResult:
@@ -267,9 +271,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
         print(format_summary(summary, [lever]).to_string())
     if args.out:
         out = Path(args.out)
-        tmp = out / ".tradeoff.csv.tmp"
-        summary.to_csv(tmp, index=False)
-        os.replace(tmp, out / "tradeoff.csv")
+        write_atomically(out / "tradeoff.csv", partial(_csv, summary))
         lines = save_figure(tradeoff_lines(summary, lever, metrics), out / "tradeoff_lines.png")
         if len(metrics) >= 2:
             pareto = pareto_plot(summary, lever, metrics[0], metrics[1])
@@ -304,9 +306,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     print(result.indices.round(3).to_string(index=False))
     if args.out:
         out = Path(args.out)
-        tmp = out / ".indices.csv.tmp"
-        result.indices.to_csv(tmp, index=False)
-        os.replace(tmp, out / "indices.csv")
+        write_atomically(out / "indices.csv", partial(_csv, result.indices))
         fig = sensitivity_bars(result.indices, args.method, args.metric)
         print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
     return 1 if result.batch.n_failed else 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from sim.batch import BatchResult
+from sim.files import write_atomically
 from sim.summary import END_METRICS, run_metrics, summarize
 
 __all__ = ["REPORT_METRICS", "format_summary", "write_summaries"]
@@ -50,12 +51,6 @@ def format_summary(summary: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return table[ordered]
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_summaries(
     batch: BatchResult, out: Path, command: str = "", title: str = "Batch report"
 ) -> list[Path]:
@@ -74,11 +69,7 @@ def write_summaries(
     yearly = summarize(batch.model, [*by, "year"], DEFAULT_METRICS)
     paths = []
     for name, frame in (("runs", runs), ("summary", summary), ("yearly", yearly)):
-        path = out / f"{name}.csv"
-        tmp = out / f".{name}.csv.tmp"
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-        paths.append(path)
+        paths.append(write_atomically(out / f"{name}.csv", partial(frame.to_csv, index=False)))
     pngs = save_batch_plots(batch.model, runs, out)
     paths += pngs
     table = format_summary(summary, by)
@@ -107,7 +98,7 @@ def write_summaries(
     if batch.n_failed:
         lines += ["## Failed runs", "", "```", batch.errors.to_string(index=False), "```", ""]
     report = out / "report.md"
-    _write_text(report, "\n".join(lines))
+    write_atomically(report, lambda tmp: tmp.write_text("\n".join(lines)))
     return [*paths, report]
 
 

@@ -17,13 +17,14 @@ only finished chunks.
 from __future__ import annotations
 
 import json
-import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.files import write_atomically
 from sim.run import TABLES, to_arrow
 
 __all__ = ["ERRORS", "BatchDirectoryError", "BatchStore", "load_table"]
@@ -34,12 +35,6 @@ _VERSION = 1
 
 class BatchDirectoryError(Exception):
     """A batch directory that cannot be used as asked (exists, differs, missing)."""
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class BatchStore:
@@ -77,7 +72,7 @@ class BatchStore:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         if not manifest.exists():
             text = json.dumps({"version": _VERSION, "design": design}, indent=2, sort_keys=True)
-            _atomic_write_bytes(manifest, text.encode())
+            write_atomically(manifest, lambda tmp: tmp.write_bytes(text.encode()))
 
     def done(self) -> set[int]:
         """Ids of the chunks that finished."""
@@ -87,11 +82,9 @@ class BatchStore:
         """Write one finished chunk: its tables, its errors, then its marker."""
         name = f"chunk-{chunk:05d}"
         for table, frame in [*tables.items(), (ERRORS, errors)]:
-            path = self.root / table / f"{name}.parquet"
-            tmp = path.with_name(f".{name}.parquet.tmp")
-            pq.write_table(to_arrow(frame), tmp)
-            os.replace(tmp, path)
-        _atomic_write_bytes(self.root / "done" / name, b"")
+            arrow = to_arrow(frame)
+            write_atomically(self.root / table / f"{name}.parquet", partial(pq.write_table, arrow))
+        write_atomically(self.root / "done" / name, lambda tmp: tmp.write_bytes(b""))
 
 
 def load_table(root: Path, table: str) -> pd.DataFrame:

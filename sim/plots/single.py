@@ -26,6 +26,7 @@ from sim.plots.style import (
     _UNIT_INTERVAL,
     DEFAULT_METRICS,
     _bloc_colors,
+    _cell_grid,
     _label,
     _run_column,
     _save_png,
@@ -370,13 +371,7 @@ def pair_heatmap(
 
     ax.set_xticks(range(n), names, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), names)
-    ax.tick_params(labelsize=_TICK_SIZE, length=0)
-    ax.set_xticks(np.arange(n + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(n + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _cell_grid(ax, n, n, 1.5)
 
     if n <= 12:
         integer = value == "joint_missions"

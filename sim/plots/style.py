@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from sim.files import write_atomically
 
 #: Metrics drawn by :func:`metric_series` when none are named.
 DEFAULT_METRICS = [
@@ -187,15 +189,7 @@ def _small_multiples(n: int, sharex: bool) -> tuple[Figure, list]:
 
 
 def _save_png(fig: Figure, path: Path, dpi: int = 120) -> None:
-    # Not mkstemp: its files are private (0600); "xb" keeps the umask's mode.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, partial(fig.savefig, format="png", dpi=dpi, bbox_inches="tight"))
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
@@ -220,3 +214,14 @@ def _ordered(values: pd.Series) -> list:
 def _span(counts: Sequence[int]) -> str:
     low, high = min(counts), max(counts)
     return str(low) if low == high else f"{low}-{high}"
+
+
+def _cell_grid(ax, nx: int, ny: int, linewidth: float) -> None:
+    """Heat-map look: no ticks or spines, white lines between the cells."""
+    ax.tick_params(labelsize=_TICK_SIZE, length=0)
+    ax.set_xticks(np.arange(nx + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(ny + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=linewidth)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)

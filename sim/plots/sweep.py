@@ -15,6 +15,7 @@ from sim.plots.style import (
     _TICK_SIZE,
     END_METRIC_LABELS,
     METRIC_LABELS,
+    _cell_grid,
     _end_label,
     _ordered,
     _param_label,
@@ -99,13 +100,7 @@ def sweep_heatmap(
     ax.set_yticks(range(ny), [_param_value(v) for v in ys])
     ax.set_xlabel(_param_label(x), fontsize=_LABEL_SIZE)
     ax.set_ylabel(_param_label(y), fontsize=_LABEL_SIZE)
-    ax.tick_params(labelsize=_TICK_SIZE, length=0)
-    ax.set_xticks(np.arange(nx + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(ny + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
-    ax.tick_params(which="minor", length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _cell_grid(ax, nx, ny, 2)
 
     fmt = _cell_format(matrix)
     size = _LABEL_SIZE if nx <= 8 else _TICK_SIZE - 1
