@@ -221,6 +221,7 @@ class SpaceCooperationModel(mesa.Model):
         self.ongoing.append(mission)
         self.log.started.append(mission)
         payoff = deal.values - mission.shares * deal.cost
+        mission.gains = payoff
         for i, gain in zip(members, payoff, strict=True):
             agency = self.agencies[i]
             agency.net_benefit += gain / max(agency.budget, 1e-9)
@@ -302,6 +303,8 @@ class SpaceCooperationModel(mesa.Model):
         mission.withdrawn_paid.append(float(mission.paid[pos]))
         if mission.depends_on:
             mission.depends_on = [mission.depends_on[k] for k in stay]
+        if len(mission.gains):
+            mission.gains = mission.gains[stay]
         unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
         shares = mission.shares[stay]
         caps = self.capabilities[others] if others else None

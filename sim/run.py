@@ -54,6 +54,7 @@ _LIST_TYPES = {
     "dependent": pa.list_(pa.string()),
     "rival_dependent": pa.list_(pa.string()),
     "shares": pa.list_(pa.float64()),
+    "gains": pa.list_(pa.float64()),
 }
 
 
@@ -78,6 +79,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                 "lead": names[m.proposal.lead],
                 "members": [names[i] for i in m.members],
                 "shares": [float(s) for s in m.shares],
+                "gains": [float(g) for g in m.gains],
                 "withdrawn": [names[i] for i in m.withdrawn],
                 "dependent": [
                     names[i] for i, on in zip(m.members, m.depends_on, strict=True) if on
@@ -98,7 +100,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
             }
         )
     columns = [
-        "mission_id", "kind", "lead", "members", "shares", "withdrawn", "dependent",
+        "mission_id", "kind", "lead", "members", "shares", "gains", "withdrawn", "dependent",
         "rival_dependent", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip
