@@ -312,6 +312,54 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 1 if result.batch.n_failed else 0
 
 
+def _batch_kwargs(args: argparse.Namespace) -> dict:
+    if args.resume:
+        raise ScenarioError([("--resume", None, "resume", "runs are kept in memory here")])
+    return {
+        "workers": args.workers,
+        "executor": args.executor,
+        "scheduler": args.scheduler,
+        "chunk_size": args.chunk_size,
+        "progress": not args.no_progress,
+    }
+
+
+def _pattern_names(args: argparse.Namespace) -> list[str] | None:
+    return [p for p in args.patterns.split(",") if p] if args.patterns else None
+
+
+def _command() -> str:
+    return "spacecoop " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.validation import validate, write_report
+
+    scenario = load_scenario(args.scenario, parse_assignments(args.set or []))
+    v = validate(scenario, args.replicates, _pattern_names(args), args.seed,
+                 **_batch_kwargs(args))  # fmt: skip
+    print(f"{v.scenario.name}: share of {args.replicates} seeded runs in which each pattern holds")
+    for row in v.shares.itertuples():
+        verdict = "holds" if row.holds else "FAILS"
+        print(f"  {row.pattern:<36} {row.pass_share:>5.0%}  (needs {row.required:.0%})  {verdict}")
+    paths = write_report(v, args.out, command=_command())
+    print(f"wrote {len(paths)} files to {args.out}/ (report.md, report.html, img/)")
+    return 0 if v.shares.holds.all() else 1
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.validation import calibrate, calibration_summary, write_calibration
+
+    scenario = load_scenario(args.scenario, parse_assignments(args.set or []))
+    cal = calibrate(scenario, args.n, args.replicates, _pattern_names(args), args.seed,
+                    **_batch_kwargs(args))  # fmt: skip
+    print(calibration_summary(cal, _command()))
+    if args.out:
+        write_calibration(cal, args.out, command=_command())
+        print(f"wrote samples.csv, accepted.csv, posterior.csv and calibration.md to {args.out}/")
+    return 0
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -409,6 +457,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for the batch, plots and report.md")
     _batch_options(p)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("report", help="validation report: each stylized fact and its pass share")
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument("--out", required=True, help="directory for report.md, report.html and plots")
+    p.add_argument(
+        "--patterns", help="comma-separated (default: the scenario's validation.patterns)"
+    )
+    _batch_options(p)
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("calibrate", help="rejection ABC over the ranges a scenario declares")
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument("--n", type=int, default=40, help="parameter points to sample (default 40)")
+    p.add_argument(
+        "--patterns", help="comma-separated (default: the scenario's validation.patterns)"
+    )
+    p.add_argument("--out", help="directory for samples.csv, accepted.csv, posterior.csv")
+    _batch_options(p)
+    p.set_defaults(func=_cmd_calibrate, replicates=10)
 
     p = sub.add_parser("app", help="the dashboard in the browser (Mesa SolaraViz)")
     p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")

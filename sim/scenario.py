@@ -21,6 +21,7 @@ __all__ = [
     "MissionSpec",
     "Scenario",
     "ScenarioError",
+    "ValidationSpec",
     "apply_overrides",
     "bundled_scenarios",
     "load_scenario",
@@ -230,6 +231,18 @@ class EventSpec(_Frozen):
         return self
 
 
+class ValidationSpec(_Frozen):
+    """How the scenario is checked against the record, and what calibration may vary.
+
+    ``patterns`` names stylized facts of ``sim.patterns``; ``calibrate`` maps a
+    dotted numeric field (as ``--set`` takes it) to the ``[low, high]`` range
+    that ``spacecoop calibrate`` samples.
+    """
+
+    patterns: list[str] = []
+    calibrate: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = {}
+
+
 class Scenario(_Frozen):
     """A validated scenario: agencies, relations, mission catalog, rules, events."""
 
@@ -245,6 +258,7 @@ class Scenario(_Frozen):
     dynamics: DynamicsSpec = DynamicsSpec()
     policies: PolicySpec = PolicySpec()
     events: list[EventSpec] = []
+    validation: ValidationSpec = ValidationSpec()
 
     @property
     def blocs(self) -> list[str]:
@@ -421,6 +435,37 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
         for j, b in enumerate(ev.blocs):
             if b not in blocs:
                 bad.append((("events", i, "blocs", j), f"unknown bloc {b!r}"))
+    bad.extend(_validation_checks(sc))
+    return bad
+
+
+def _validation_checks(sc: Scenario) -> list[tuple[Path_, str]]:
+    """Patterns must exist and apply; calibrated fields must be numeric scalars."""
+    from sim.patterns import PATTERNS
+
+    bad: list[tuple[Path_, str]] = []
+    for i, name in enumerate(sc.validation.patterns):
+        if name not in PATTERNS:
+            bad.append((("validation", "patterns", i), f"unknown pattern {name!r}"))
+            continue
+        missing = [a for a in PATTERNS[name].agencies if a not in sc.agencies]
+        if missing:
+            bad.append(
+                (("validation", "patterns", i), f"{name} needs agencies {', '.join(missing)}")
+            )
+    data = sc.model_dump()
+    for path, (low, high) in sc.validation.calibrate.items():
+        where = ("validation", "calibrate", path)
+        if not low < high:
+            bad.append(
+                (where, f"write the range as [low, high] with low < high, not {low}..{high}")
+            )
+            continue
+        node: Any = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, bool) or not isinstance(node, (int, float)):
+            bad.append((where, "not a numeric field of the scenario"))
     return bad
 
 

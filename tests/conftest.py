@@ -124,3 +124,17 @@ def write_yaml(tmp_path):
         return path
 
     return write
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the share of seeds passing each stylized fact (recorded by the tests)."""
+    lines = []
+    for key in ("passed", "failed"):
+        for report in terminalreporter.stats.get(key, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "pass_share" and report.when == "call":
+                    lines.append(f"  {value}  ({key})")
+    if lines:
+        terminalreporter.write_sep("-", "stylized facts: share of seeds that pass")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -212,3 +212,70 @@ def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
     table = pd.read_csv(out / "tradeoff.csv")
     assert set(table.policies_treaty) == {0.0, 0.5}
     assert {"science_per_dollar", "autonomy"} <= set(table.metric)
+
+
+def test_report_writes_markdown_html_and_a_plot_per_pattern(tmp_path, capsys):
+    out = tmp_path / "report"
+    patterns = "russia_seeks_partners,trust_breaks_fast"
+    code = main(["report", "full_history", "--replicates", "3", "--workers", "1",
+                 "--patterns", patterns, "--out", str(out)])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "russia_seeks_partners" in printed and "holds" in printed
+    md = (out / "report.md").read_text()
+    assert "## russia_seeks_partners" in md and "img/trust_breaks_fast.png" in md
+    assert "<h2 id='trust_breaks_fast'>" in (out / "report.html").read_text()
+    assert sorted(p.name for p in (out / "img").glob("*.png")) == [
+        "russia_seeks_partners.png",
+        "trust_breaks_fast.png",
+    ]
+    shares = pd.read_csv(out / "patterns.csv")
+    assert list(shares.pattern) == ["russia_seeks_partners", "trust_breaks_fast"]
+    assert len(pd.read_csv(out / "runs.csv")) == 6  # 3 runs x 2 patterns
+
+
+def test_report_exits_1_when_a_pattern_fails(tmp_path, capsys):
+    # With a late-Soviet budget, Roscosmos no longer needs partners: the fact fails.
+    code = main(["report", "full_history", "--replicates", "2", "--workers", "1",
+                 "--patterns", "russia_worse_shares", "--set", "agencies.Roscosmos.budget=12",
+                 "--out", str(tmp_path / "r")])  # fmt: skip
+    assert code == 1
+    assert "FAILS" in capsys.readouterr().out
+
+
+def test_report_of_an_unknown_pattern_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["report", "full_history", "--patterns", "nope", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown pattern" in err and "Traceback" not in err
+    assert not out.exists()  # nothing half-written
+
+
+def test_calibrate_keeps_points_where_every_pattern_holds(tmp_path, capsys):
+    out = tmp_path / "cal"
+    code = main(["calibrate", "full_history", "--n", "3", "--replicates", "2", "--workers", "1",
+                 "--patterns", "russia_worse_shares,high_tension_low_sensitivity",
+                 "--seed", "4", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    samples = pd.read_csv(out / "samples.csv")
+    assert len(samples) == 4 and samples.defaults.tolist() == [True, False, False, False]
+    ranges = {"negotiation_political_cost": (0.5, 1.5), "dynamics_trust_gain": (0.05, 0.2)}
+    for column, (low, high) in ranges.items():
+        assert samples[column][1:].between(low, high).all()
+    passes = samples[["pass_russia_worse_shares", "pass_high_tension_low_sensitivity"]]
+    assert (samples.accepted == (passes >= [0.9, 0.95]).all(axis=1)).all()
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert set(posterior.param) == {
+        "negotiation.political_cost",
+        "negotiation.integration_overhead",
+        "negotiation.distrust",
+        "dynamics.trust_gain",
+        "dynamics.trust_loss_withdrawal",
+    }
+    assert (posterior.accepted == samples.accepted[1:].sum()).all()
+    assert "Accepted:" in (out / "calibration.md").read_text()
+
+
+def test_calibrate_needs_declared_ranges(capsys):
+    assert main(["calibrate", "iss_era", "--n", "2"]) == 2
+    assert "validation.calibrate" in capsys.readouterr().err

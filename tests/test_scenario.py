@@ -101,6 +101,34 @@ BAD_CASES = [
         "end_year: 1995",
     ),
     ("kind: tension,", "kind: party,", "events[0].kind", "'tension'", "party"),
+    (
+        "events:\n",
+        "validation:\n  patterns: [nope]\nevents:\n",
+        "validation.patterns[0]",
+        "unknown pattern 'nope'",
+        "patterns: [nope]",
+    ),
+    (
+        "events:\n",
+        "validation:\n  patterns: [russia_worse_shares]\nevents:\n",
+        "validation.patterns[0]",
+        "needs agencies USSR, Roscosmos",
+        "patterns: [russia",
+    ),
+    (
+        "events:\n",
+        "validation:\n  calibrate:\n    negotiation.political_cost: [2, 1]\nevents:\n",
+        "validation.calibrate.negotiation.political_cost",
+        "low < high",
+        "political_cost: [2, 1]",
+    ),
+    (
+        "events:\n",
+        "validation:\n  calibrate:\n    negotiation.cost_sharing_rule: [0, 1]\nevents:\n",
+        "validation.calibrate.negotiation.cost_sharing_rule",
+        "not a numeric field",
+        "cost_sharing_rule: [0, 1]",
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """Matplotlib figures of a run's or a batch's tables, built without pyplot so they work headless."""
 
 from sim.plots.compare import compare_bars, compare_series, save_batch_plots
+from sim.plots.patterns import pattern_plot
 from sim.plots.sensitivity import sensitivity_bars
 from sim.plots.single import cooperation_network, metric_series, pair_heatmap, save_run_plots
 from sim.plots.style import DEFAULT_METRICS, END_METRIC_LABELS, METRIC_LABELS, save_figure
@@ -17,6 +18,7 @@ __all__ = [
     "metric_series",
     "pair_heatmap",
     "pareto_plot",
+    "pattern_plot",
     "save_batch_plots",
     "save_figure",
     "save_run_plots",
