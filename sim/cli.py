@@ -342,6 +342,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for row in v.shares.itertuples():
         verdict = "holds" if row.holds else "FAILS"
         print(f"  {row.pattern:<36} {row.pass_share:>5.0%}  (needs {row.required:.0%})  {verdict}")
+    if v.batch.n_failed:
+        first = v.batch.errors.error.iloc[0]
+        print(f"{v.batch.n_failed} runs failed (first: {first}); no report", file=sys.stderr)
+        return 1
     paths = write_report(v, args.out, command=_command())
     print(f"wrote {len(paths)} files to {args.out}/ (report.md, report.html, img/)")
     return 0 if v.shares.holds.all() else 1
@@ -353,6 +357,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_assignments(args.set or []))
     cal = calibrate(scenario, args.n, args.replicates, _pattern_names(args), args.seed,
                     **_batch_kwargs(args))  # fmt: skip
+    if cal.batch.n_failed:
+        first = cal.batch.errors.error.iloc[0]
+        print(
+            f"{cal.batch.n_failed} runs failed (first: {first}); nothing written", file=sys.stderr
+        )
+        return 1
     print(calibration_summary(cal, _command()))
     if args.out:
         write_calibration(cal, args.out, command=_command())

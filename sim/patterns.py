@@ -299,6 +299,30 @@ def _esa_most_central(run: RunView) -> tuple[float, bool]:
     return float(esa - degree.drop("ESA", errors="ignore").max()), esa >= degree.max()
 
 
+def _two_blocs(run: RunView) -> tuple[float, bool]:
+    """Modularity of the joint-mission network of 2021 on (greedy communities)."""
+    import networkx as nx
+    from networkx.algorithms.community import greedy_modularity_communities, modularity
+
+    m = run.missions[run.missions.joint & (run.missions.start_year >= 2021)]
+    graph = nx.Graph()
+    for who in _everyone(m):
+        for a, b in combinations(sorted(set(who)), 2):
+            weight = graph.get_edge_data(a, b, {"weight": 0})["weight"]
+            graph.add_edge(a, b, weight=weight + 1)
+    if not {"NASA", "CNSA"} <= set(graph):
+        return float("nan"), False
+    communities = [set(c) for c in greedy_modularity_communities(graph, weight="weight")]
+    q = float(modularity(graph, communities, weight="weight"))
+    us = next(c for c in communities if "NASA" in c)
+    china = next(c for c in communities if "CNSA" in c)
+    both = [
+        a for a in graph if any(n in us for n in graph[a]) and any(n in china for n in graph[a])
+    ]
+    passed = q >= 0.3 and us is not china and len(us) > len(china) and len(both) > 0
+    return q, bool(passed)
+
+
 PATTERNS: dict[str, Pattern] = {
     p.name: p
     for p in (
@@ -448,6 +472,20 @@ PATTERNS: dict[str, Pattern] = {
             threshold=0.0,
             agencies=("ESA",),
         ),
+        Pattern(
+            name="two_blocs",
+            claim="After 2020 the cooperation network splits into two blocs, the US-led one "
+            "larger, with a few agencies in both.",
+            tolerance="joint-mission network of 2021 on: greedy modularity >= 0.3, NASA and "
+            "CNSA in different communities, NASA's larger, and >= 1 agency with partners in both",
+            mechanism="tension between the Artemis and ILRS clubs, the NASA-CNSA ban and the "
+            "2022 break leave cross-club partnerships to agencies at low tension with both",
+            required=0.8,
+            check=_two_blocs,
+            value_label="modularity of the 2021-on joint-mission network",
+            threshold=0.3,
+            agencies=("NASA", "CNSA"),
+        ),
     )
 }
 
@@ -457,7 +495,9 @@ PATTERNS: dict[str, Pattern] = {
 
 
 def runs_of(batch, spec: Scenario) -> Iterator[tuple[int, RunView]]:
-    """``(point, run)`` for every run of ``batch`` (a :class:`sim.BatchResult`)."""
+    """``(point, run)`` for every run of ``batch`` (a :class:`sim.BatchResult`) that finished."""
+    if batch.model.empty:
+        return
     groups = {name: dict(iter(getattr(batch, name).groupby("run_id"))) for name in _TABLES}
     empty = {name: getattr(batch, name).iloc[0:0] for name in _TABLES}
     for run_id, model in groups["model"].items():

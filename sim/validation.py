@@ -233,6 +233,7 @@ class Calibration:
     samples: pd.DataFrame  # point, one column per parameter, one pass share per pattern
     posterior: pd.DataFrame  # one row per parameter
     results: pd.DataFrame  # per run and pattern
+    batch: BatchResult
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -309,7 +310,7 @@ def calibrate(
     samples = samples.join(wide.add_prefix("pass_"), on="point")
     samples["accepted"] = samples.point.map(holds).fillna(False).astype(bool)
     posterior = _posterior(samples, ranges, defaults)
-    return Calibration(spec, names, ranges, samples, posterior, results)
+    return Calibration(spec, names, ranges, samples, posterior, results, batch)
 
 
 def _posterior(samples: pd.DataFrame, ranges: dict, defaults: dict) -> pd.DataFrame:
