@@ -156,10 +156,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    for name in bundled_scenarios():
+    names = bundled_scenarios()
+    width = max(map(len, names), default=0)
+    for name in names:
         sc = load_scenario(name)
         print(
-            f"{name:<14} {sc.start_year}-{sc.end_year}  {len(sc.agencies):>2} agencies  {sc.title}"
+            f"{name:<{width}} {sc.start_year}-{sc.end_year}  {len(sc.agencies):>2} agencies  "
+            f"{sc.title}"
         )
     return 0
 

@@ -21,10 +21,16 @@ Kinds (``EventSpec.kind``):
     the Shuttle in 2011 left NASA without crew launch until 2020).
 ``policy``
     Set policy ``lever`` to ``value`` from this year on (see ``sim.policy``).
+``mission_cost``
+    Multiply the cost of the named ``missions`` (kinds of the catalog; none
+    named: every kind) by ``factor``. Proposals from this year on are priced
+    at the new cost; missions already under way keep the cost they agreed (as
+    commercial launch lowered the price of missions from the 2010s).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -88,6 +94,12 @@ def apply_event(event: EventSpec, model: SpaceCooperationModel) -> None:
         model.relations.set_ban(a, b, event.kind == "ban")
     elif event.kind == "policy":
         model.policies.set(event.lever, event.value)
+    elif event.kind == "mission_cost":
+        named = set(event.missions)
+        model.kinds = [
+            replace(k, cost=k.cost * event.factor) if not named or k.kind in named else k
+            for k in model.kinds
+        ]
     elif event.kind in ("capability", "capability_loss"):
         d = DOMAINS.index(event.domain)
         for name in event.agencies:

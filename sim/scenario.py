@@ -180,7 +180,14 @@ LEVERS: dict[str, type] = {
 }
 
 EventKind = Literal[
-    "tension", "budget", "ban", "lift_ban", "capability", "capability_loss", "policy"
+    "tension",
+    "budget",
+    "ban",
+    "lift_ban",
+    "capability",
+    "capability_loss",
+    "policy",
+    "mission_cost",
 ]
 _EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "tension": ("delta",),
@@ -190,6 +197,7 @@ _EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "capability": ("domain", "level"),
     "capability_loss": ("domain", "level"),
     "policy": ("lever", "value"),
+    "mission_cost": ("factor",),
 }
 
 
@@ -201,6 +209,7 @@ class EventSpec(_Frozen):
     note: str = ""
     agencies: list[str] = []
     blocs: list[str] = []
+    missions: list[str] = []  # mission_cost: kinds in the catalog; empty = every kind
     delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     trust_delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     factor: Positive | None = None
@@ -221,6 +230,10 @@ class EventSpec(_Frozen):
             raise ValueError(f"a {self.kind} event names exactly two agencies")
         if self.kind in ("budget", "capability", "capability_loss") and not self.agencies:
             raise ValueError(f"a {self.kind} event names its agencies")
+        if self.missions and self.kind != "mission_cost":
+            raise ValueError("only a mission_cost event names missions")
+        if self.kind == "mission_cost" and (self.agencies or self.blocs):
+            raise ValueError("a mission_cost event applies to every agency: name missions only")
         if self.kind == "tension" and not (len(self.agencies) >= 2 or self.blocs):
             raise ValueError("a tension event names two or more agencies, or blocs")
         if self.kind == "policy":
@@ -435,6 +448,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
         for j, b in enumerate(ev.blocs):
             if b not in blocs:
                 bad.append((("events", i, "blocs", j), f"unknown bloc {b!r}"))
+        for j, m in enumerate(ev.missions):
+            if m not in sc.missions:
+                bad.append((("events", i, "missions", j), f"unknown mission kind {m!r}"))
     bad.extend(_validation_checks(sc))
     return bad
 

@@ -89,7 +89,7 @@ def test_console_script_has_no_traceback_on_bad_input(tmp_path):
 def test_scenarios_lists_the_eras(capsys):
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
-    for name in ("cold_war", "detente", "iss_era"):
+    for name in ("cold_war", "detente", "iss_era", "full_history", "artemis_vs_ilrs"):
         assert name in out
 
 

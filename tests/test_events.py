@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from sim import SpaceCooperationModel, load_scenario
 from sim.events import pair_mask
-from sim.scenario import DOMAINS, EventSpec
+from sim.scenario import DOMAINS, EventSpec, ScenarioError
 
 
 def _model_at(name: str, year: int) -> SpaceCooperationModel:
@@ -66,3 +66,117 @@ def test_treaty_lowers_tension_and_baseline():
     before = model.relations.baseline[a, b]
     model.step()  # 1967: Outer Space Treaty
     assert model.relations.baseline[a, b] == pytest.approx(before - 0.12)
+
+
+COST_CUT = """\
+name: cheap_launch
+start_year: 2000
+end_year: 2006
+agencies:
+  A:
+    country: Aland
+    bloc: west
+    founded: 1990
+    budget: 10.0
+    capabilities: {launch: 0.8, robotics: 0.8, science_instruments: 0.8}
+  B:
+    country: Bland
+    bloc: west
+    founded: 1990
+    budget: 10.0
+    capabilities: {launch: 0.8, robotics: 0.8, science_instruments: 0.8}
+missions:
+  probe:
+    cost: 1.0
+    duration: 3
+    requires: {launch: 0.5, robotics: 0.5}
+    science: 3.0
+    prestige: 1.0
+    risk: 0.1
+    sensitivity: 0.2
+    max_partners: 1
+  telescope:
+    cost: 2.0
+    duration: 3
+    requires: {launch: 0.5, science_instruments: 0.5}
+    science: 5.0
+    prestige: 1.0
+    risk: 0.1
+    sensitivity: 0.1
+    max_partners: 1
+events:
+  - {year: 2003, kind: mission_cost, missions: [probe], factor: 0.5, note: "cheaper launch"}
+"""
+
+
+def _proposals(model: SpaceCooperationModel, seed: int) -> list:
+    model.rng = np.random.default_rng(seed)  # the same draws for both worlds
+    return [
+        p for a in model.agencies for p in a.propose(model.kinds, model.year, model.spec.dynamics)
+    ]
+
+
+def test_mission_cost_prices_proposals_from_its_year(write_yaml):
+    cut = load_scenario(write_yaml(COST_CUT))
+    same = load_scenario(write_yaml(COST_CUT.replace("factor: 0.5", "factor: 1.0"), "b.yaml"))
+    worlds = [SpaceCooperationModel(scenario=sc, rng=3) for sc in (cut, same)]
+    for model in worlds:
+        while model.year < 2003:
+            model.step()
+    ratios = {"probe": [], "telescope": []}
+    for seed in range(20):
+        cheap, full = (_proposals(m, seed) for m in worlds)
+        for p, q in zip(cheap, full, strict=True):
+            assert p.kind.kind == q.kind.kind
+            ratios[p.kind.kind].append(p.cost / q.cost)
+    np.testing.assert_allclose(ratios["probe"], 0.5)
+    np.testing.assert_allclose(ratios["telescope"], 1.0)
+    assert ratios["probe"] and ratios["telescope"]
+
+
+def test_mission_cost_keeps_the_cost_of_missions_under_way(write_yaml):
+    model = SpaceCooperationModel(scenario=load_scenario(write_yaml(COST_CUT)), rng=1)
+    while model.year < 2002:
+        model.step()
+    before = {m.mission_id: m.cost for m in model.missions}
+    assert before, "no mission started before the cut"
+    model.step()
+    assert {k: model.missions[k].cost for k in before} == before
+    probe = next(k for k in model.kinds if k.kind == "probe")
+    assert probe.cost == pytest.approx(0.5)
+    later = [m for m in model.missions if m.start_year >= 2003 and m.proposal.kind.kind == "probe"]
+    assert all(m.proposal.kind.cost == pytest.approx(0.5) for m in later)
+
+
+def test_mission_cost_without_names_applies_to_every_kind(write_yaml):
+    text = COST_CUT.replace("missions: [probe], factor: 0.5", "factor: 0.8")
+    model = SpaceCooperationModel(scenario=load_scenario(write_yaml(text)), rng=0)
+    while model.year < 2003:
+        model.step()
+    assert [k.cost for k in model.kinds] == pytest.approx([0.8, 1.6])
+
+
+def test_an_unknown_mission_name_is_reported_with_field_and_line(write_yaml):
+    text = COST_CUT.replace("missions: [probe]", "missions: [probe, rover]")
+    path = write_yaml(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "rover" in t)
+    assert f"{path}:{line}: events[0].missions[1]: unknown mission kind 'rover'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({}, "needs factor"),
+        ({"factor": 0.5, "agencies": ["A"]}, "name missions only"),
+    ],
+)
+def test_a_mission_cost_event_needs_a_factor_and_no_agencies(fields, message):
+    with pytest.raises(ValidationError, match=message):
+        EventSpec(year=2000, kind="mission_cost", **fields)
+
+
+def test_only_a_mission_cost_event_names_missions():
+    with pytest.raises(ValidationError, match="only a mission_cost event"):
+        EventSpec(year=2000, kind="ban", agencies=["A", "B"], missions=["probe"])

@@ -13,7 +13,7 @@ from sim.scenario import (
 )
 
 
-@pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era"])
+@pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era", "artemis_vs_ilrs"])
 def test_bundled_scenarios_load(name):
     sc = load_scenario(name)
     assert sc.name == name

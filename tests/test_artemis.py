@@ -1,0 +1,65 @@
+"""artemis_vs_ilrs: two clubs around the Moon, 2020-2040 (fast checks).
+
+The network pattern itself (two communities, a few agencies in both) is
+measured over 30 seeds by ``scripts/two_clubs.py``.
+"""
+
+import time
+
+import pytest
+
+import sim
+from sim import SpaceCooperationModel, load_scenario
+
+NAME = "artemis_vs_ilrs"
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return sim.run_batch(NAME, 10, seed=0, workers=1, progress=False).missions
+
+
+def _together(missions, a, b):
+    return missions[missions.members.map(lambda x: a in x and b in x)]
+
+
+def test_the_scenario_loads_with_both_clubs():
+    sc = load_scenario(NAME)
+    assert (sc.start_year, sc.end_year) == (2020, 2040)
+    assert {"west", "east", "nonaligned"} == set(sc.blocs)
+    clubs = {a.bloc for n, a in sc.agencies.items() if n in ("NASA", "CNSA", "GISTDA")}
+    assert clubs == {"west", "east", "nonaligned"}
+    assert any(ev.kind == "mission_cost" for ev in sc.events)
+
+
+def test_one_run_takes_a_few_seconds():
+    start = time.perf_counter()
+    result = sim.run(NAME, seed=0)
+    assert time.perf_counter() - start < 5
+    assert result.model.year.max() == 2040
+
+
+def test_nasa_never_flies_with_china(runs):
+    assert _together(runs, "NASA", "CNSA").empty
+    assert _together(runs, "NASA", "CMSA").empty
+
+
+def test_esa_and_roscosmos_part_in_2022(runs):
+    after = runs[runs.start_year >= 2022]
+    assert _together(after, "ESA", "Roscosmos").empty
+    assert not _together(runs, "CNSA", "Roscosmos").empty  # the ILRS partners do fly together
+
+
+def test_commercial_launch_lowers_mission_costs():
+    sc = load_scenario(NAME)
+    model = SpaceCooperationModel(scenario=sc, rng=0)
+    cost = {k.kind: k.cost for k in model.kinds}
+    model.step()  # 2020: commercial launch
+    now = {k.kind: k.cost for k in model.kinds}
+    assert now["crewed_flight"] == pytest.approx(0.85 * cost["crewed_flight"])
+    assert now["science_satellite"] == pytest.approx(0.8 * cost["science_satellite"])
+    assert now["planetary_probe"] == cost["planetary_probe"]
+    while model.year < 2030:  # a Starship-class launcher, a stated assumption
+        model.step()
+    late = {k.kind: k.cost for k in model.kinds}
+    assert late["lunar_base"] == pytest.approx(0.85 * 0.85 * cost["lunar_base"])
