@@ -480,7 +480,7 @@ PATTERNS: dict[str, Pattern] = {
             "CNSA in different communities, NASA's larger, and >= 1 agency with partners in both",
             mechanism="tension between the Artemis and ILRS clubs, the NASA-CNSA ban and the "
             "2022 break leave cross-club partnerships to agencies at low tension with both",
-            required=0.8,
+            required=0.5,
             check=_two_blocs,
             value_label="modularity of the 2021-on joint-mission network",
             threshold=0.3,

@@ -40,6 +40,15 @@ def test_the_whole_space_age_reproduces_its_patterns(record_property):
     assert not failures, failures
 
 
+def test_after_2020_two_clubs_form_around_the_moon(record_property):
+    v = validate("artemis_vs_ilrs", REPLICATES, seed=0, workers=1, progress=False)
+    failures = [f for name in v.patterns if (f := _holds(v, name, record_property))]
+    assert not failures, failures
+    # Even the runs that miss the 0.3 bar have a clear community structure.
+    blocs = v.results[v.results.pattern == "two_blocs"]
+    assert (blocs.value > 0.2).all()
+
+
 def test_full_history_declares_every_pattern_about_its_period():
     declared = set(load_scenario("full_history").validation.patterns)
     # ESA's centrality is a fact of iss_era; the two blocs of artemis_vs_ilrs
