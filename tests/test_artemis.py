@@ -1,7 +1,7 @@
 """artemis_vs_ilrs: two clubs around the Moon, 2020-2040 (fast checks).
 
-The network pattern itself (two communities, a few agencies in both) is
-is the ``two_blocs`` pattern, checked over 30 seeds in tests/test_stylized_facts.py.
+The network pattern itself (two communities, a few agencies in both) is the
+``two_blocs`` pattern, checked over 30 seeds in tests/test_stylized_facts.py.
 """
 
 import time
