@@ -24,7 +24,9 @@ demo: $(STAMP)
 	@for s in cold_war detente iss_era; do \
 	    $(BIN)/spacecoop run $$s --seed 0 --out $(OUT)/single/$$s > /dev/null || exit $$?; \
 	done
-	@echo "report: $(OUT)/report.md; one run of each era (seed 0): $(OUT)/single/"
+	$(BIN)/spacecoop report full_history --replicates 30 --out $(OUT)/validation
+	@echo "report: $(OUT)/report.md; one run of each era (seed 0): $(OUT)/single/;"
+	@echo "the space age against the record: $(OUT)/validation/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
