@@ -109,6 +109,7 @@ class Mission:
     end_year: int | None = None
     withdrawn: list[int] = field(default_factory=list)
     withdrawn_paid: list[float] = field(default_factory=list)
+    withdrawn_years: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.paid = np.zeros(len(self.members))

@@ -11,7 +11,7 @@ import numpy as np
 from sim import metrics
 from sim.agency import Agency
 from sim.events import apply_event
-from sim.mission import Mission, Outcome, catalog
+from sim.mission import Mission, Outcome, Proposal, catalog
 from sim.negotiation import (
     Agreement,
     NegotiationTable,
@@ -98,6 +98,34 @@ class SpaceCooperationModel(mesa.Model):
             model_reporters=metrics.MODEL_METRICS,
             tables={"agencies": metrics.AGENCY_COLUMNS, "pairs": metrics.PAIR_COLUMNS},
         )
+        self._start_under_way()
+
+    def _start_under_way(self) -> None:
+        """Missions already under way at the start year (``under_way``), partly paid."""
+        kinds = {k.kind: k for k in self.kinds}
+        for uw in self.spec.under_way:
+            kind = kinds[uw.kind]
+            members = [self.index[name] for name in uw.members]
+            shares = np.asarray(uw.shares or [1.0 / len(members)] * len(members), float)
+            elapsed = self.spec.start_year - uw.started
+            cov = coverage(self.capabilities[members], kind.requires)
+            mission = Mission(
+                mission_id=len(self.missions),
+                proposal=Proposal(kind, members[0], kind.cost, kind.science, kind.prestige),
+                members=members,
+                shares=shares,
+                cost=kind.cost,
+                coverage=cov,
+                success_chance=(1.0 - kind.risk) * cov**self.spec.dynamics.success_exponent,
+                start_year=uw.started,
+                years_left=kind.duration - elapsed,
+                values=np.zeros(len(members)),
+                depends_on=dependence(requirement_fit(self.capabilities, kind.requires), members),
+            )
+            mission.paid = shares * kind.cost * elapsed / kind.duration
+            self.missions.append(mission)
+            self.ongoing.append(mission)
+        self._recount_commitments()
 
     def agency(self, name: str) -> Agency:
         """The agency called ``name``."""
@@ -256,13 +284,14 @@ class SpaceCooperationModel(mesa.Model):
     def _withdraw_over_tension(self) -> None:
         """A member leaves when tension with a partner passes its tolerance.
 
-        Sunk cost raises the bar: tolerance + ``sunk_cost`` * share already paid.
+        Sunk cost and the partners it would let down raise the bar: tolerance
+        + ``sunk_cost`` * share already paid + ``lock_in`` * partners beyond the first.
         """
-        sunk = self.spec.dynamics.sunk_cost
+        sunk, lock_in = self.spec.dynamics.sunk_cost, self.spec.dynamics.lock_in
         for mission in list(self.ongoing):
             if len(mission.members) < 2:
                 continue
-            bar = self._progress(mission) * sunk
+            bar = self._progress(mission) * sunk + lock_in * (len(mission.members) - 2)
             idx = np.asarray(mission.members)
             tension = self.relations.tension[idx[:, None], idx].max(axis=1)
             leavers = [
@@ -301,6 +330,7 @@ class SpaceCooperationModel(mesa.Model):
             self.relations.withdraw(leaver, others, self.spec.dynamics.trust_loss_withdrawal)
         mission.withdrawn.append(leaver)
         mission.withdrawn_paid.append(float(mission.paid[pos]))
+        mission.withdrawn_years.append(self.year)
         if mission.depends_on:
             mission.depends_on = [mission.depends_on[k] for k in stay]
         if len(mission.gains):

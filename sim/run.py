@@ -51,6 +51,7 @@ class RunResult:
 _LIST_TYPES = {
     "members": pa.list_(pa.string()),
     "withdrawn": pa.list_(pa.string()),
+    "withdrawn_years": pa.list_(pa.int64()),
     "dependent": pa.list_(pa.string()),
     "rival_dependent": pa.list_(pa.string()),
     "shares": pa.list_(pa.float64()),
@@ -81,6 +82,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                 "shares": [float(s) for s in m.shares],
                 "gains": [float(g) for g in m.gains],
                 "withdrawn": [names[i] for i in m.withdrawn],
+                "withdrawn_years": [int(y) for y in m.withdrawn_years],
                 "dependent": [
                     names[i] for i, on in zip(m.members, m.depends_on, strict=True) if on
                 ],
@@ -100,7 +102,8 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
             }
         )
     columns = [
-        "mission_id", "kind", "lead", "members", "shares", "gains", "withdrawn", "dependent",
+        "mission_id", "kind", "lead", "members", "shares", "gains", "withdrawn", "withdrawn_years",
+        "dependent",
         "rival_dependent", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip

@@ -21,6 +21,7 @@ __all__ = [
     "MissionSpec",
     "Scenario",
     "ScenarioError",
+    "UnderWaySpec",
     "ValidationSpec",
     "apply_overrides",
     "bundled_scenarios",
@@ -98,7 +99,7 @@ class MissionSpec(_Frozen):
     """One kind of mission in the scenario's catalog."""
 
     cost: Positive  # constant 2020 US$ billion, whole mission
-    duration: Annotated[int, Field(ge=1, le=30)]
+    duration: Annotated[int, Field(ge=1, le=40)]
     requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
     each_requires: dict[Domain, Probability] = {}
     science: NonNegative
@@ -155,6 +156,7 @@ class DynamicsSpec(_Frozen):
     diplomacy: Probability = 0.05
     tension_drift: Probability = 0.2
     sunk_cost: NonNegative = 0.5
+    lock_in: NonNegative = 0.1
 
 
 class PolicySpec(_Frozen):
@@ -244,6 +246,21 @@ class EventSpec(_Frozen):
         return self
 
 
+class UnderWaySpec(_Frozen):
+    """A mission already under way at the start year (a legacy programme such as the ISS).
+
+    It started in ``started``, before the run, with ``members`` paying
+    ``shares`` of the catalog cost (equal shares when omitted); what the years
+    before the run cost is counted as paid.
+    """
+
+    kind: str
+    members: Annotated[list[str], Field(min_length=1)]
+    started: Year
+    shares: list[Annotated[float, Field(gt=0.0)]] | None = None
+    note: str = ""
+
+
 class ValidationSpec(_Frozen):
     """How the scenario is checked against the record, and what calibration may vary.
 
@@ -271,6 +288,7 @@ class Scenario(_Frozen):
     dynamics: DynamicsSpec = DynamicsSpec()
     policies: PolicySpec = PolicySpec()
     events: list[EventSpec] = []
+    under_way: list[UnderWaySpec] = []
     validation: ValidationSpec = ValidationSpec()
 
     @property
@@ -451,7 +469,37 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
         for j, m in enumerate(ev.missions):
             if m not in sc.missions:
                 bad.append((("events", i, "missions", j), f"unknown mission kind {m!r}"))
+    bad.extend(_under_way_checks(sc))
     bad.extend(_validation_checks(sc))
+    return bad
+
+
+def _under_way_checks(sc: Scenario) -> list[tuple[Path_, str]]:
+    """A mission under way names a kind and agencies that exist, and is not over yet."""
+    bad: list[tuple[Path_, str]] = []
+    for i, uw in enumerate(sc.under_way):
+        if uw.kind not in sc.missions:
+            bad.append((("under_way", i, "kind"), f"unknown mission kind {uw.kind!r}"))
+            continue
+        if uw.started >= sc.start_year:
+            bad.append(
+                (("under_way", i, "started"), f"must be before start_year ({sc.start_year})")
+            )
+        elif uw.started + sc.missions[uw.kind].duration <= sc.start_year:
+            end = uw.started + sc.missions[uw.kind].duration - 1
+            bad.append((("under_way", i, "started"), f"a {uw.kind} started then ended by {end}"))
+        for j, name in enumerate(uw.members):
+            ag = sc.agencies.get(name)
+            if ag is None:
+                bad.append((("under_way", i, "members", j), f"unknown agency {name!r}"))
+            elif ag.founded > sc.start_year or (ag.dissolved or 9999) <= sc.start_year:
+                bad.append((("under_way", i, "members", j), f"{name} is not active at the start"))
+        if uw.shares is not None and len(uw.shares) != len(uw.members):
+            bad.append((("under_way", i, "shares"), "one share per member"))
+        elif uw.shares is not None and abs(sum(uw.shares) - 1.0) > 1e-6:
+            bad.append(
+                (("under_way", i, "shares"), f"must sum to 1 (they sum to {sum(uw.shares):g})")
+            )
     return bad
 
 

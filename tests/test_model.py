@@ -169,3 +169,30 @@ def test_two_withdrawals_from_one_mission_never_charge_twice():
         settled = mission.shares.sum() + sum(mission.withdrawn_paid) / mission.cost
         if mission.outcome is Outcome.ONGOING:
             assert settled == pytest.approx(1.0)
+
+
+def test_a_programme_under_way_starts_partly_paid_and_ends_on_schedule():
+    scenario = load_scenario("artemis_vs_ilrs")
+    model = SpaceCooperationModel(scenario=scenario, rng=0)
+    (iss,) = model.ongoing
+    assert iss.proposal.kind.kind == "iss" and iss.start_year == 1998
+    assert [model.agencies[i].name for i in iss.members] == [
+        "NASA", "Roscosmos", "ESA", "JAXA", "CSA"
+    ]  # fmt: skip
+    # 22 of 33 years (1998-2030) paid by 2020; the rest at share * cost / duration a year.
+    np.testing.assert_allclose(iss.paid, iss.shares * 150.0 * 22 / 33)
+    np.testing.assert_allclose(iss.yearly_payments(), iss.shares * 150.0 / 33)
+    assert model.agency("NASA").committed >= 0.74 * 150.0 / 33
+    while model.running:
+        model.step()
+    assert iss.end_year == 2030 and iss.outcome in (Outcome.SUCCESS, Outcome.FAILURE)
+
+
+def test_a_club_is_harder_to_leave_than_a_pair():
+    # The same tension shock: a young pair breaks, a five-member club does not.
+    result = run("artemis_vs_ilrs", seed=0)
+    m = result.missions
+    assert m[m.kind == "iss"].withdrawn.iloc[0] == []
+    no_lock_in = run("artemis_vs_ilrs", seed=0, overrides={"dynamics.lock_in": 0.0})
+    iss = no_lock_in.missions[no_lock_in.missions.kind == "iss"].iloc[0]
+    assert list(iss.withdrawn) == ["Roscosmos"] and list(iss.withdrawn_years) == [2022]

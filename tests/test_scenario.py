@@ -103,6 +103,27 @@ BAD_CASES = [
     ("kind: tension,", "kind: party,", "events[0].kind", "'tension'", "party"),
     (
         "events:\n",
+        "under_way:\n  - {kind: rover, members: [A, B], started: 1995}\nevents:\n",
+        "under_way[0].kind",
+        "unknown mission kind 'rover'",
+        "kind: rover",
+    ),
+    (
+        "events:\n",
+        "under_way:\n  - {kind: probe, members: [A, B], started: 1990}\nevents:\n",
+        "under_way[0].started",
+        "ended by 1991",
+        "started: 1990",
+    ),
+    (
+        "events:\n",
+        "under_way:\n  - {kind: probe, members: [A, Z], started: 1999}\nevents:\n",
+        "under_way[0].members[1]",
+        "unknown agency 'Z'",
+        "members: [A, Z]",
+    ),
+    (
+        "events:\n",
         "validation:\n  patterns: [nope]\nevents:\n",
         "validation.patterns[0]",
         "unknown pattern 'nope'",
