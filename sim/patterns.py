@@ -299,6 +299,34 @@ def _esa_most_central(run: RunView) -> tuple[float, bool]:
     return float(esa - degree.drop("ESA", errors="ignore").max()), esa >= degree.max()
 
 
+SHOCK = 0.2  # a rise in a pair's tension this large in one year is a shock
+
+
+def _club_survives_shocks(run: RunView) -> tuple[float, bool]:
+    p = run.pairs.sort_values(["agency_a", "agency_b", "year"])
+    rise = p.groupby(["agency_a", "agency_b"]).tension.diff()
+    shocks = p[rise >= SHOCK]
+    m = run.missions[run.missions.joint]
+    rows = list(
+        zip(m.mission_id, _everyone(m), m.start_year, m.end_year, m.withdrawn_years, strict=True)
+    )
+    exposed = {}  # mission -> (members, lost a member within 2 years of the shock)
+    for year, a, b in zip(shocks.year, shocks.agency_a, shocks.agency_b, strict=True):
+        for mission_id, who, start, end, left in rows:
+            under_way = start < year and (pd.isna(end) or end >= year)
+            if mission_id in exposed or not under_way or a not in who or b not in who:
+                continue
+            exposed[mission_id] = (len(who), any(year <= y <= year + 2 for y in left))
+    clubs = [lost for n, lost in exposed.values() if n >= 3]
+    pairs = [lost for n, lost in exposed.values() if n == 2]
+    if not clubs:
+        return float("nan"), False
+    biggest = max((n, not lost) for n, lost in exposed.values())
+    survives = biggest[1]
+    rates_ok = not pairs or np.mean(pairs) >= np.mean(clubs)
+    return 1.0 - float(np.mean(clubs)), bool(survives and rates_ok)
+
+
 def _two_blocs(run: RunView) -> tuple[float, bool]:
     """Modularity of the joint-mission network of 2021 on (greedy communities)."""
     import networkx as nx
@@ -471,6 +499,19 @@ PATTERNS: dict[str, Pattern] = {
             value_label="ESA's partners minus the best other agency's",
             threshold=0.0,
             agencies=("ESA",),
+        ),
+        Pattern(
+            name="club_survives_shocks",
+            claim="The ISS club survives shocks that end bilateral projects.",
+            tolerance=f"over the missions under way with a pair whose tension jumps by >= {SHOCK}: "
+            "the largest keeps all its members for 2 years, and two-member ones lose a member "
+            "at least as often as those of 3 or more",
+            mechanism="sunk cost (tolerance + 0.5 x share paid) and the partners a leaver "
+            "lets down (+ lock_in per partner beyond the first) keep a long, many-member "
+            "programme together when a young bilateral project is not worth the tension",
+            required=0.8,
+            check=_club_survives_shocks,
+            value_label="share of clubs (3+ members) under way at a shock that keep everyone",
         ),
         Pattern(
             name="two_blocs",
