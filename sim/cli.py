@@ -327,6 +327,21 @@ def _batch_kwargs(args: argparse.Namespace) -> dict:
     }
 
 
+def _validation_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="a bundled name or a YAML path")
+    p.add_argument(
+        "--patterns", help="comma-separated (default: the scenario's validation.patterns)"
+    )
+    _batch_options(p)
+
+
+def _any_failed(batch, consequence: str) -> bool:
+    if batch.n_failed:
+        first = batch.errors.error.iloc[0]
+        print(f"{batch.n_failed} runs failed (first: {first}); {consequence}", file=sys.stderr)
+    return bool(batch.n_failed)
+
+
 def _pattern_names(args: argparse.Namespace) -> list[str] | None:
     return [p for p in args.patterns.split(",") if p] if args.patterns else None
 
@@ -345,9 +360,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for row in v.shares.itertuples():
         verdict = "holds" if row.holds else "FAILS"
         print(f"  {row.pattern:<36} {row.pass_share:>5.0%}  (needs {row.required:.0%})  {verdict}")
-    if v.batch.n_failed:
-        first = v.batch.errors.error.iloc[0]
-        print(f"{v.batch.n_failed} runs failed (first: {first}); no report", file=sys.stderr)
+    if _any_failed(v.batch, "no report"):
         return 1
     paths = write_report(v, args.out, command=_command())
     print(f"wrote {len(paths)} files to {args.out}/ (report.md, report.html, img/)")
@@ -360,11 +373,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_assignments(args.set or []))
     cal = calibrate(scenario, args.n, args.replicates, _pattern_names(args), args.seed,
                     **_batch_kwargs(args))  # fmt: skip
-    if cal.batch.n_failed:
-        first = cal.batch.errors.error.iloc[0]
-        print(
-            f"{cal.batch.n_failed} runs failed (first: {first}); nothing written", file=sys.stderr
-        )
+    if _any_failed(cal.batch, "nothing written"):
         return 1
     print(calibration_summary(cal, _command()))
     if args.out:
@@ -472,22 +481,14 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("report", help="validation report: each stylized fact and its pass share")
-    p.add_argument("scenario", help="a bundled name or a YAML path")
+    _validation_options(p)
     p.add_argument("--out", required=True, help="directory for report.md, report.html and plots")
-    p.add_argument(
-        "--patterns", help="comma-separated (default: the scenario's validation.patterns)"
-    )
-    _batch_options(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("calibrate", help="rejection ABC over the ranges a scenario declares")
-    p.add_argument("scenario", help="a bundled name or a YAML path")
+    _validation_options(p)
     p.add_argument("--n", type=int, default=40, help="parameter points to sample (default 40)")
-    p.add_argument(
-        "--patterns", help="comma-separated (default: the scenario's validation.patterns)"
-    )
     p.add_argument("--out", help="directory for samples.csv, accepted.csv, posterior.csv")
-    _batch_options(p)
     p.set_defaults(func=_cmd_calibrate, replicates=10)
 
     p = sub.add_parser("app", help="the dashboard in the browser (Mesa SolaraViz)")

@@ -20,6 +20,7 @@ from sim.negotiation import (
     dependence,
     negotiate,
     requirement_fit,
+    success_chance,
 )
 from sim.policy import EMERGING_CAPABILITY, Policies
 from sim.relations import Relations, rivalry
@@ -116,7 +117,7 @@ class SpaceCooperationModel(mesa.Model):
                 shares=shares,
                 cost=kind.cost,
                 coverage=cov,
-                success_chance=(1.0 - kind.risk) * cov**self.spec.dynamics.success_exponent,
+                success_chance=success_chance(cov, kind.risk, self.spec.dynamics.success_exponent),
                 start_year=uw.started,
                 years_left=kind.duration - elapsed,
                 values=np.zeros(len(members)),
@@ -366,7 +367,7 @@ class SpaceCooperationModel(mesa.Model):
         dyn = self.spec.dynamics
         kind = mission.proposal.kind
         cov = coverage(self.capabilities[members], kind.requires)
-        chance = (1.0 - kind.risk) * cov**dyn.success_exponent
+        chance = success_chance(cov, kind.risk, dyn.success_exponent)
         success = self.rng.random() < chance
         mission.outcome = Outcome.SUCCESS if success else Outcome.FAILURE
         mission.end_year = self.year

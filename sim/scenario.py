@@ -503,8 +503,22 @@ def _under_way_checks(sc: Scenario) -> list[tuple[Path_, str]]:
     return bad
 
 
+def field_value(scenario: Scenario, path: str) -> Any:
+    """The value of a dotted field (as ``--set`` names it), or None if there is none.
+
+    >>> field_value(load_scenario("cold_war"), "negotiation.political_cost")
+    1.0
+    """
+    node: Any = scenario.model_dump()
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
 def _validation_checks(sc: Scenario) -> list[tuple[Path_, str]]:
     """Patterns must exist and apply; calibrated fields must be numeric scalars."""
+    if not sc.validation.patterns and not sc.validation.calibrate:
+        return []  # most loads (every run of a batch) stop here
     from sim.patterns import PATTERNS
 
     bad: list[tuple[Path_, str]] = []
@@ -517,7 +531,6 @@ def _validation_checks(sc: Scenario) -> list[tuple[Path_, str]]:
             bad.append(
                 (("validation", "patterns", i), f"{name} needs agencies {', '.join(missing)}")
             )
-    data = sc.model_dump()
     for path, (low, high) in sc.validation.calibrate.items():
         where = ("validation", "calibrate", path)
         if not low < high:
@@ -525,9 +538,7 @@ def _validation_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                 (where, f"write the range as [low, high] with low < high, not {low}..{high}")
             )
             continue
-        node: Any = data
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
+        node = field_value(sc, path)
         if isinstance(node, bool) or not isinstance(node, (int, float)):
             bad.append((where, "not a numeric field of the scenario"))
     return bad

@@ -25,7 +25,7 @@ import pandas as pd
 from sim.batch import BatchResult, param_column, run_batch
 from sim.files import write_atomically
 from sim.patterns import PATTERNS, evaluate, pass_shares
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, field_value, load_scenario
 
 __all__ = [
     "Calibration",
@@ -164,13 +164,9 @@ def write_report(v: Validation, out: str | Path, command: str = "") -> list[Path
     paths.append(write_atomically(out / "report.md", lambda t: t.write_text(markdown)))
     page = _html(title, intro, command, _report_rows(v), sections)
     paths.append(write_atomically(out / "report.html", lambda t: t.write_text(page)))
-    paths.append(write_atomically(out / "patterns.csv", partial(_csv, v.shares)))
-    paths.append(write_atomically(out / "runs.csv", partial(_csv, v.results)))
+    paths.append(write_atomically(out / "patterns.csv", partial(v.shares.to_csv, index=False)))
+    paths.append(write_atomically(out / "runs.csv", partial(v.results.to_csv, index=False)))
     return paths
-
-
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False)
 
 
 def _markdown(title, intro, command, rows, sections) -> str:
@@ -263,13 +259,6 @@ def latin_hypercube(
     return points
 
 
-def _default(spec: Scenario, path: str) -> Any:
-    node: Any = spec.model_dump()
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
 def calibrate(
     scenario: Scenario | str | Path,
     n: int,
@@ -294,7 +283,7 @@ def calibrate(
               "e.g. 'negotiation.political_cost: [0.5, 1.5]'")]
         )  # fmt: skip
     _checked(n, "n")
-    defaults = {k: _default(spec, k) for k in ranges}
+    defaults = {k: field_value(spec, k) for k in ranges}
     integers = [k for k, v in defaults.items() if isinstance(v, int)]
     points = [defaults, *latin_hypercube(ranges, n, seed, integers)]
     batch = run_batch(
@@ -345,9 +334,9 @@ def write_calibration(cal: Calibration, out: str | Path, command: str = "") -> l
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [
-        write_atomically(out / "samples.csv", partial(_csv, cal.samples)),
-        write_atomically(out / "accepted.csv", partial(_csv, cal.accepted)),
-        write_atomically(out / "posterior.csv", partial(_csv, cal.posterior)),
+        write_atomically(out / "samples.csv", partial(cal.samples.to_csv, index=False)),
+        write_atomically(out / "accepted.csv", partial(cal.accepted.to_csv, index=False)),
+        write_atomically(out / "posterior.csv", partial(cal.posterior.to_csv, index=False)),
     ]
     text = calibration_summary(cal, command)
     paths.append(write_atomically(out / "calibration.md", lambda t: t.write_text(text)))
