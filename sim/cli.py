@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.errors import UsageError
 from sim.files import write_atomically
 from sim.run import RunResult, run, to_arrow
 from sim.scenario import (
@@ -517,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as err:
         print(err, file=sys.stderr)
         return 2
-    except BatchDirectoryError as err:
+    except (BatchDirectoryError, UsageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
