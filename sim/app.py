@@ -153,7 +153,7 @@ def year_line(model: SpaceCooperationModel) -> str:
     if model.year < model.spec.start_year:
         return "Year: not started"
     if not model.running:
-        return f"Year: {model.year}, the scenario's last year (press Reset to run again)"
+        return f"Year: {model.year}, the last year of this scenario (Reset to run again)"
     return f"Year: {model.year}"
 
 
