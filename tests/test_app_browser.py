@@ -33,6 +33,7 @@ class Server:
     url: str
     port: int
     cache: Path
+    pid: int
     outbound: list[str] = field(default_factory=list)  # first lines sent to the trap
 
 
@@ -100,7 +101,7 @@ def server(tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGTERM)
                 pytest.fail("the dashboard did not start")
             time.sleep(0.5)
-    yield Server(url=url, port=port, cache=cache, outbound=outbound)
+    yield Server(url=url, port=port, cache=cache, pid=proc.pid, outbound=outbound)
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
 
@@ -263,3 +264,13 @@ def test_hostile_asset_requests_leave_the_cache_and_the_page_intact(server, brow
     _step(page, 1, 1993)
     assert len(_figures(page)) >= 2
     assert offsite == [] and server.outbound == []
+
+
+def test_the_app_command_becomes_the_server_with_telemetry_off(server):
+    # exec, not a child: stopping the command stops the server, whatever the signal.
+    proc = Path(f"/proc/{server.pid}")
+    argv = (proc / "cmdline").read_bytes().split(b"\0")
+    assert b"solara" in argv and b"--no-check-version" in argv
+    assert b"SOLARA_TELEMETRY_MIXPANEL_ENABLE=False" in (proc / "environ").read_bytes().split(b"\0")
+    children = [(t / "children").read_text().split() for t in (proc / "task").iterdir()]
+    assert not any(children), "the server started a process of its own"
