@@ -1,10 +1,15 @@
 """The browser dashboard: a Mesa SolaraViz app of the model, for class use.
 
-Start it with ``spacecoop app`` (or ``solara run sim/app.py``). A teacher
-picks a scenario, moves the policy levers, presses Reset to apply them, then
-Step or Play; the cooperation network and the time series update each year.
-"Compare to baseline" runs the bundled scenario with the same seed beside the
-lever's run and draws it dashed.
+Start it with ``spacecoop app`` (or ``solara run sim/app.py --no-check-version``).
+A teacher picks a scenario, moves the policy levers, presses Reset to apply
+them, then Step or Play; the cooperation network and the time series update
+each year. "Compare to baseline" runs the bundled scenario with the same seed
+beside the lever's run and draws it dashed.
+
+Each browser session (each tab) gets its own model, created when it opens:
+one pupil's Step, Play, levers or Reset never move another's run. A run stops
+at its scenario's last year. Serving is hardened in :mod:`sim.serve`
+(no telemetry, read-only asset cache).
 """
 
 from __future__ import annotations
@@ -17,8 +22,13 @@ from sim.model import SpaceCooperationModel
 from sim.plots.single import cooperation_network
 from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _label, _style
 from sim.scenario import apply_overrides, bundled_scenarios, load_scenario
+from sim.serve import harden_solara
 
-__all__ = ["SERIES", "DashboardModel", "model_params", "page"]
+__all__ = ["SERIES", "DashboardModel", "Page", "model_params", "page"]
+
+# Solara's server loads this file before it serves the first page: the
+# earliest point where ``solara run sim/app.py`` runs our code.
+harden_solara()
 
 #: The time series the dashboard draws, one panel each.
 SERIES = ["cooperation_rate", "mean_tension", "mean_trust", "science_output"]
@@ -82,7 +92,13 @@ class DashboardModel(SpaceCooperationModel):
         )
 
     def step(self) -> None:
-        """One year of the lever's run, and of the baseline run beside it."""
+        """One year of the lever's run, and of the baseline run beside it.
+
+        Nothing after the scenario's last year: SolaraViz's Step runs "Render
+        Interval" steps per click without looking at ``running`` in between.
+        """
+        if not self.running:
+            return
         super().step()
         if self.baseline_model is not None and self.baseline_model.running:
             self.baseline_model.step()
@@ -129,8 +145,16 @@ def network_figure(model: SpaceCooperationModel) -> Figure:
 
 def YearView(model: SpaceCooperationModel):
     """The current year, large, for projection."""
-    year = model.year if model.year >= model.spec.start_year else "not started"
-    return solara.Markdown(f"## {model.spec.title}\n### Year: {year}")
+    return solara.Markdown(f"## {model.spec.title}\n### {year_line(model)}")
+
+
+def year_line(model: SpaceCooperationModel) -> str:
+    """``Year: 1997``, ``Year: not started``, or the last year with how to go on."""
+    if model.year < model.spec.start_year:
+        return "Year: not started"
+    if not model.running:
+        return f"Year: {model.year}, the last year of this scenario (Reset to run again)"
+    return f"Year: {model.year}"
 
 
 def NetworkView(model: SpaceCooperationModel):
@@ -175,10 +199,10 @@ model_params = {
 }
 
 
-def make_page(model: DashboardModel | None = None):
-    """The SolaraViz page around ``model`` (a fresh default one if none)."""
+def make_page(model: DashboardModel):
+    """The SolaraViz page around ``model``."""
     return SolaraViz(
-        model if model is not None else DashboardModel(),
+        model,
         components=[(YearView, 0), (NetworkView, 0), (SeriesView, 0)],
         model_params=model_params,
         name="spacecoop: space agencies negotiating joint missions",
@@ -186,4 +210,17 @@ def make_page(model: DashboardModel | None = None):
     )
 
 
-page = make_page()
+@solara.component
+def Page():
+    """The dashboard of one browser session, around a model of its own.
+
+    ``use_memo`` runs once per session (Solara renders the page in a kernel
+    per tab), so sessions never share a model; a module-level model would be
+    shared by every browser until someone pressed Reset.
+    """
+    model = solara.use_memo(DashboardModel, dependencies=[])
+    return make_page(model)
+
+
+#: Solara looks for ``Page`` first; ``page`` is kept for older imports.
+page = Page

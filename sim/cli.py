@@ -383,14 +383,40 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_app(args: argparse.Namespace) -> int:
-    import subprocess
+def _check_listen_address(host: str, port: int) -> None:
+    """Raise a one-line UsageError now rather than a server traceback later."""
+    import os
+    import socket
 
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror:
+        raise UsageError("--host", f"unknown host {host!r}") from None
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except OSError as err:
+        why = os.strerror(err.errno) if err.errno else str(err)
+        raise UsageError("--port", f"cannot listen on {host}:{port} ({why})") from None
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    import os
+
+    from sim.serve import server_command, server_environment
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError("--port", f"must be between 1 and 65535 (got {args.port})")
+    _check_listen_address(args.host, args.port)
     app = Path(__file__).with_name("app.py")
-    print(f"spacecoop dashboard on http://{args.host}:{args.port}/  (Ctrl-C stops it)")
-    cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
-    return subprocess.call(cmd)
+    print(f"spacecoop dashboard on http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    # exec, not a child process: the server is this process, so nothing
+    # outlives the command whatever signal stops it.
+    cmd = server_command(app, args.host, args.port)
+    os.execve(cmd[0], cmd, server_environment())
+    return 0  # pragma: no cover  (execve does not return)
 
 
 def _parser() -> argparse.ArgumentParser:
