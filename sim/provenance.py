@@ -29,6 +29,7 @@ __all__ = [
     "dependency_versions",
     "first_difference",
     "provenance",
+    "run_record",
     "scenario_record",
 ]
 
@@ -118,6 +119,16 @@ def provenance() -> dict[str, Any]:
         "dependencies": dependency_versions(),
         "platform": platform.platform(),
         "command": command_line(),
+    }
+
+
+def run_record(scenario: Scenario, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ``run.json`` records beside the seed: overrides, resolved scenario, provenance."""
+    return {
+        "overrides": dict(overrides or {}),
+        "scenario_sha256": (record := scenario_record(scenario))["sha256"],
+        "resolved_scenario": record["resolved"],
+        "provenance": provenance(),
     }
 
 
