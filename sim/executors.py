@@ -39,6 +39,7 @@ __all__ = [
 MAX_BROKEN = 2  # a task that kills its worker this many times alone is given up (not done)
 MAX_RETRIES = 3  # tries of a task whose future fails for any other reason
 CONNECT_TIMEOUT = 5  # seconds to wait for a Dask scheduler before saying it is unreachable
+POLL = 1.0  # seconds between checks that the executor is still there while waiting
 
 
 class SerialExecutor(Executor):
@@ -114,6 +115,30 @@ def process_pool(workers: int) -> Executor:
     )
 
 
+class _DaskExecutor(Executor):
+    """A Dask client's executor that can tell when its scheduler is gone.
+
+    A future whose scheduler died may never finish, so the loop asks
+    :meth:`lost` while it waits instead of waiting for ever.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        # pure=False: identical tasks (same chunk twice) must both run, never be deduplicated.
+        self._executor = client.get_executor(pure=False)
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        """Submit ``fn`` to the Dask cluster."""
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def lost(self) -> bool:
+        """Whether the client has lost its scheduler (it closes after failing to reconnect)."""
+        return self._client.status not in ("running", "connecting", "newly-created")
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Leave the client to :func:`dask_executor`."""
+
+
 @contextmanager
 def dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     """A Dask executor: on ``scheduler``, or on a LocalCluster of ``workers`` processes.
@@ -139,8 +164,7 @@ def dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         )
         client = Client(cluster)
     try:
-        # pure=False: identical tasks (same chunk twice) must both run, never be deduplicated.
-        yield client.get_executor(pure=False)
+        yield _DaskExecutor(client)
     finally:
         with suppress(Exception):  # a lost scheduler must not turn into a traceback here
             client.close(timeout=CONNECT_TIMEOUT)
@@ -251,9 +275,13 @@ def execute(
     finished = False
     try:
         while pending or suspects or in_flight:
-            if streak > patience or (streak and rebuild is None and _is_broken(executor)):
+            if streak > patience or (rebuild is None and _is_lost(executor)):
+                for future, cid in list(in_flight.items()):  # keep what finished in time
+                    if future.done() and not future.cancelled() and not future.exception():
+                        del in_flight[future]
+                        on_done(cid, future.result())
                 for cid in [*in_flight.values(), *suspects, *pending]:
-                    give_up(cid, "the executor was lost (workers or scheduler gone)")
+                    give_up(cid, "the executor was lost (its workers or scheduler are gone)")
                 in_flight.clear()
                 suspects.clear()
                 pending.clear()
@@ -266,7 +294,7 @@ def execute(
                     submit(pending.popleft())
             if not in_flight:
                 continue
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, timeout=POLL, return_when=FIRST_COMPLETED)
             for future in done:
                 cid = in_flight[future]
                 try:
@@ -297,6 +325,9 @@ def execute(
     return lost
 
 
-def _is_broken(executor: Executor) -> bool:
-    """Whether a process pool we do not own has broken (it cannot be rebuilt)."""
-    return bool(getattr(executor, "_broken", False))
+def _is_lost(executor: Executor) -> bool:
+    """Whether an executor we cannot rebuild is gone: a broken pool, a lost scheduler."""
+    if getattr(executor, "_broken", False):  # a ProcessPoolExecutor that broke
+        return True
+    lost = getattr(executor, "lost", None)
+    return bool(lost()) if callable(lost) else False
