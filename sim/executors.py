@@ -10,6 +10,7 @@ failing, reported as not run, never as done.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -164,13 +165,39 @@ def dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         )
         client = Client(cluster)
     try:
-        yield _DaskExecutor(client)
+        with _tracebacks_quieted():
+            yield _DaskExecutor(client)
     finally:
         with suppress(Exception):  # a lost scheduler must not turn into a traceback here
             client.close(timeout=CONNECT_TIMEOUT)
         if cluster is not None:
             with suppress(Exception):
                 cluster.close(timeout=CONNECT_TIMEOUT)
+
+
+class _NoTraceback(logging.Filter):
+    """Keep Dask's log lines, drop the tracebacks a lost scheduler makes them carry."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = record.stack_info = None
+        return record.name != "tornado.application"  # "Exception in callback": the same loss
+
+
+@contextmanager
+def _tracebacks_quieted() -> Iterator[None]:
+    # The batch reports a lost scheduler in one line of its own (chunks not run,
+    # --resume finishes them); the client's event loop would add tracebacks.
+    quiet = _NoTraceback()
+    loggers = [logging.getLogger(), logging.getLogger("distributed")]
+    handlers = [h for lg in loggers for h in lg.handlers]
+    tornado = logging.getLogger("tornado.application")
+    for target in (*handlers, tornado):
+        target.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for target in (*handlers, tornado):
+            target.removeFilter(quiet)
 
 
 @contextmanager
