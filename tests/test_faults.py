@@ -105,10 +105,13 @@ def _wait_for_chunks(out, n, proc, timeout=60):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_a_killed_batch_leaves_no_worker_and_no_temporary_file(tmp_path, sig):
+@pytest.mark.parametrize(
+    ("sig", "executor"),
+    [(signal.SIGKILL, "process"), (signal.SIGTERM, "process"), (signal.SIGKILL, "dask")],
+)
+def test_a_killed_batch_leaves_no_worker_and_no_temporary_file(tmp_path, sig, executor):
     out = tmp_path / "b"
-    proc = _batch_cli(out, "--workers", "2")
+    proc = _batch_cli(out, "--workers", "2", "--executor", executor)
     _wait_for_chunks(out, 2, proc)
     workers = psutil.Process(proc.pid).children(recursive=True)
     assert len(workers) >= 2

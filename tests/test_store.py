@@ -152,6 +152,14 @@ def test_resume_reruns_a_damaged_chunk(batch, how, caplog, reference):
     assert_same(resumed, reference)
 
 
+def test_resume_clears_temporary_files_a_killed_writer_left(batch, reference):
+    stale = batch / "model" / ".chunk-00001.parquet.0123456789ab.tmp"
+    stale.write_bytes(b"half a file")
+    (batch / "done" / "chunk-00001").unlink()
+    assert_same(run_batch("cold_war", 6, out=batch, resume=True, **ARGS), reference)
+    assert not list(batch.rglob("*.tmp"))
+
+
 def test_a_garbled_manifest_is_one_line(batch):
     (batch / "manifest.json").write_text("{not json")
     with pytest.raises(BatchDirectoryError, match="not a readable batch manifest"):
