@@ -9,14 +9,14 @@ worker count, the chunk size or the executor (serial, process pool, Dask).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import traceback
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import UsageError
 from sim.executors import (
     SerialExecutor,
     dask_executor,
@@ -33,7 +34,15 @@ from sim.executors import (
 )
 from sim.run import TABLES, run
 from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
-from sim.store import ERRORS, BatchDirectoryError, BatchStore, load_table
+from sim.store import (
+    ERRORS,
+    BatchStore,
+    IncompleteBatchError,
+    check_chunks,
+    load_table,
+    read_manifest,
+    warn_damaged,
+)
 
 __all__ = [
     "BatchResult",
@@ -47,7 +56,16 @@ __all__ = [
     "run_seed",
 ]
 
-ERROR_COLUMNS = ["run_id", "seed", "scenario", "point", "replicate", "params", "error"]
+ERROR_DTYPES = {
+    "run_id": "int64",
+    "seed": "int64",
+    "scenario": "str",
+    "point": "int64",
+    "replicate": "int64",
+    "params": "str",
+    "error": "str",
+}
+ERROR_COLUMNS = list(ERROR_DTYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +172,8 @@ def run_chunk(
     """Run a chunk of runs in a worker; a run that raises is recorded, not fatal.
 
     Workers get validated scenarios, parameters and seeds, and return tables
-    (never a model). Each row carries its run's identity and parameters.
+    (never a model). Each row carries its run's identity and parameters, and
+    every table has its full set of columns even when every run failed.
     """
     frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     errors = []
@@ -166,22 +185,51 @@ def run_chunk(
             message = "".join(traceback.format_exception_only(exc)).strip()
             errors.append(_error_row(spec, message))
             continue
-        ident = {
-            "run_id": spec.run_id,
-            "seed": spec.seed,
-            "scenario": spec.scenario,
-            "point": spec.point,
-            "replicate": spec.replicate,
-            **{param_column(k): v for k, v in params.items()},
-        }
+        ident = _ident(spec)
         for table in TABLES:
             frame = getattr(result, table)
             front = pd.DataFrame({k: [v] * len(frame) for k, v in ident.items()})
             frames[table].append(pd.concat([front, frame.reset_index(drop=True)], axis=1))
     tables = {
-        t: pd.concat(f, ignore_index=True) if f else pd.DataFrame() for t, f in frames.items()
+        t: pd.concat(f, ignore_index=True) if f else _empty_table(t, specs[0])
+        for t, f in frames.items()
     }
-    return tables, pd.DataFrame(errors, columns=ERROR_COLUMNS)
+    return tables, _errors_frame(errors)
+
+
+def _ident(spec: RunSpec) -> dict[str, Any]:
+    return {
+        "run_id": spec.run_id,
+        "seed": spec.seed,
+        "scenario": spec.scenario,
+        "point": spec.point,
+        "replicate": spec.replicate,
+        **{param_column(k): v for k, v in spec.params},
+    }
+
+
+@cache
+def _result_columns() -> dict[str, pd.DataFrame]:
+    # The columns of each table are the code's, not the scenario's: one short
+    # bundled run gives them with their dtypes (a chunk whose runs all failed
+    # has no result of its own to take them from).
+    result = run("cold_war", seed=0)
+    return {t: getattr(result, t).iloc[:0] for t in TABLES}
+
+
+def _empty_table(table: str, spec: RunSpec) -> pd.DataFrame:
+    """No rows, but every column of ``table`` with its dtype, identity and parameters first."""
+    front = pd.DataFrame({k: pd.Series([v]).iloc[:0] for k, v in _ident(spec).items()})
+    try:
+        back = _result_columns()[table]
+    except Exception:  # the bundled run itself failing must not hide the batch's own errors
+        back = pd.DataFrame()
+    return pd.concat([front, back.reset_index(drop=True)], axis=1)
+
+
+def _errors_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The errors table, typed even when empty (an untyped empty column breaks Arrow readers)."""
+    return pd.DataFrame(rows, columns=ERROR_COLUMNS).astype(ERROR_DTYPES)
 
 
 def _error_row(spec: RunSpec, message: str) -> dict[str, Any]:
@@ -222,17 +270,22 @@ class BatchResult:
         n_runs: int,
         points: list[dict[str, Any]],
         out: Path | None = None,
+        chunks: list[int] | None = None,
     ) -> None:
         self._tables = dict(tables or {})
+        self.chunks = chunks
         self.n_runs = n_runs
         self.points = points
         self.out = out
 
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            frame = load_table(self.out, name) if self.out is not None else pd.DataFrame()
+            if self.out is not None:
+                frame = load_table(self.out, name, self.chunks)
+            else:
+                frame = pd.DataFrame()
             if name == ERRORS and frame.empty:
-                frame = pd.DataFrame(columns=ERROR_COLUMNS)
+                frame = _errors_frame([])
             self._tables[name] = frame
         return self._tables[name]
 
@@ -249,12 +302,19 @@ class BatchResult:
 
 
 def load_batch(out: str | Path) -> BatchResult:
-    """Open a batch directory; its finished chunks' tables load on first use."""
+    """Open a batch directory; its finished chunks' tables load on first use.
+
+    Chunks whose files fail the cheap check (present, of the size their
+    marker records) are left out of every table, with one warning line on
+    the ``sim.store`` logger; ``--resume`` reruns them.
+    """
     out = Path(out)
-    if not (out / "manifest.json").exists():
-        raise BatchDirectoryError(f"{out} holds no batch (no manifest.json)")
-    plan = json.loads((out / "manifest.json").read_text())["design"]
-    return BatchResult(None, n_runs=plan["n_runs"], points=plan["points"], out=out)
+    manifest = read_manifest(out)
+    chunks, bad = check_chunks(out, manifest)
+    if bad:
+        warn_damaged(out, bad)
+    plan = manifest["design"]
+    return BatchResult(None, n_runs=plan["n_runs"], points=plan["points"], out=out, chunks=chunks)
 
 
 # --------------------------------------------------------------------------
@@ -272,8 +332,33 @@ def _auto_chunk_size(n_runs: int, workers: int) -> int:
     return max(1, min(50, math.ceil(n_runs / (8 * max(workers, 1)))))
 
 
-def _failed(specs: list[RunSpec], message: str) -> pd.DataFrame:
-    return pd.DataFrame([_error_row(s, message) for s in specs], columns=ERROR_COLUMNS)
+EXECUTORS = ("process", "dask", "serial")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_arguments(replicates, seed, executor, workers, chunk_size, scheduler) -> None:
+    """Every argument of :func:`run_batch`, checked before anything starts or is written."""
+    for flag, value, low in (
+        ("--replicates", replicates, 1),
+        ("--seed", seed, 0),
+        ("--workers", workers, 1),
+        ("--chunk-size", chunk_size, 1),
+    ):
+        if value is None and flag in ("--workers", "--chunk-size"):
+            continue
+        if not _whole(value):
+            raise UsageError(flag, f"must be a whole number (got {value!r})")
+        if value < low:
+            raise UsageError(flag, f"must be at least {low} (got {value})")
+    if seed >= 2**63:
+        raise UsageError("--seed", f"must be below 2**63 (got {seed})")
+    if not isinstance(executor, Executor | None) and executor not in EXECUTORS:
+        raise UsageError("--executor", f"must be one of {', '.join(EXECUTORS)} (got {executor!r})")
+    if scheduler and executor != "dask":
+        raise UsageError("--scheduler", "needs --executor dask")
 
 
 def run_batch(
@@ -308,9 +393,14 @@ def run_batch(
         one worker.
     out : path, optional
         Stream results to this batch directory as chunks finish (see
-        :mod:`sim.store`); without it, results are kept in memory.
+        :mod:`sim.store`); without it, results are kept in memory. The
+        directory records the code and dependency versions, the command, the
+        resolved scenarios and their hashes, the design, the chunk layout and
+        the seeds, and is locked while the batch writes to it.
     resume : bool
-        Finish only the chunks missing from ``out``.
+        Finish only the chunks missing from ``out`` (or damaged there). The
+        design and the resolved scenarios must be the ones the batch started
+        with; the worker count may differ, and the batch keeps its chunks.
     workers : int, optional
         Worker processes (default: all cores).
     chunk_size : int, optional
@@ -325,7 +415,22 @@ def run_batch(
     Returns
     -------
     BatchResult
+
+    Raises
+    ------
+    UsageError
+        A bad argument (named like its command-line flag, e.g. ``--workers``)
+        or an unreachable scheduler, before anything is written.
+    ScenarioError
+        A bad scenario or parameter, before anything is written.
+    BatchDirectoryError
+        ``out`` cannot be used (not a directory, another batch there, locked by
+        another writer, or ``--resume`` with another design or scenario).
+    IncompleteBatchError
+        Some chunks could not run (workers or scheduler lost, after retries);
+        finished chunks are kept and ``resume=True`` finishes the others.
     """
+    _check_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
     if isinstance(scenarios, (str, Path, Scenario)):
         scenarios = [scenarios]
     loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}
@@ -335,24 +440,84 @@ def run_batch(
             apply_overrides(scenario, point)
     specs = design(list(loaded), replicates, points, seed)
     workers = workers or os.cpu_count() or 1
-    size = chunk_size or _auto_chunk_size(len(specs), workers)
+    kind = executor if isinstance(executor, str) or executor is None else None
+    if kind is None:
+        kind = "serial" if workers == 1 else "process"
+    default_size = _auto_chunk_size(len(specs), workers)
+
+    with ExitStack() as stack:
+        stack.enter_context(sigterm_as_interrupt())
+        if isinstance(executor, Executor):
+            pool, rebuild = executor, None
+        elif kind == "dask":  # before the batch directory: an unreachable scheduler leaves nothing
+            pool, rebuild = stack.enter_context(dask_executor(workers, scheduler)), None
+        elif kind == "serial":
+            pool, rebuild = SerialExecutor(), None
+        else:
+            pool, rebuild = process_pool(workers), partial(process_pool, workers)
+        store = None
+        if out is not None:
+            store = _open_store(Path(out), loaded, points, replicates, seed, specs, resume,
+                                chunk_size, default_size)  # fmt: skip
+            stack.callback(store.close)
+            store.begin(_provenance_of(specs, seed), _session(kind, workers))
+        size = store.chunk_size if store else chunk_size or default_size
+        lost, kept = _run_chunks(specs, size, loaded, store, pool, rebuild, workers, kind, progress)
+
+    if lost:
+        _raise_incomplete(lost, len(_chunks(specs, size)), store)
+    if store is not None:
+        return load_batch(store.root)
+    return _collect(kept, len(specs), points)
+
+
+def _open_store(out, loaded, points, replicates, seed, specs, resume, chunk_size, default_size):
+    from sim.provenance import scenario_record
+
+    plan = {
+        "scenarios": list(loaded),
+        "points": points,
+        "replicates": replicates,
+        "seed": seed,
+        "n_runs": len(specs),
+    }
+    records = {label: scenario_record(sc) for label, sc in loaded.items()}
+    return BatchStore(out, _jsonable(plan), records, chunk_size, default_size, resume=resume)
+
+
+def _provenance_of(specs: list[RunSpec], seed: int) -> dict[str, Any]:
+    from sim.provenance import provenance
+
+    return {
+        "seeds": {
+            "root": seed,
+            "rule": "run i gets SeedSequence(root, spawn_key=(i,)).generate_state(1, uint64) >> 1",
+            "runs": [s.seed for s in specs],
+        },
+        "provenance": provenance(),
+    }
+
+
+def _session(kind: str, workers: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sim.provenance import code_version, command_line, dependency_versions
+
+    return {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command_line(),
+        "executor": kind,
+        "workers": workers,
+        "code": code_version(),
+        "dependencies": dependency_versions(),
+    }
+
+
+def _run_chunks(specs, size, loaded, store, pool, rebuild, workers, kind, progress):
+    """Run every chunk not done yet; the chunks given up, and the results kept in memory."""
     chunks = _chunks(specs, size)
-
-    store = None
-    done: set[int] = set()
-    if out is not None:
-        plan = {
-            "scenarios": list(loaded),
-            "points": points,
-            "replicates": replicates,
-            "seed": seed,
-            "chunk_size": size,
-            "n_runs": len(specs),
-        }
-        store = BatchStore(Path(out), _jsonable(plan), resume=resume)
-        done = store.done()
+    done = store.done() if store is not None else set()
     todo = [c for c in range(len(chunks)) if c not in done]
-
     kept: dict[int, tuple[dict[str, pd.DataFrame], pd.DataFrame]] = {}
     bar = _progress_bar(len(specs), sum(len(chunks[c]) for c in done), progress)
     failed = 0
@@ -361,61 +526,58 @@ def run_batch(
         needed = {s.scenario for s in chunks[cid]}
         return {k: v for k, v in loaded.items() if k in needed}, chunks[cid]
 
-    def on_lost(cid: int, message: str) -> None:
-        on_done(cid, ({}, _failed(chunks[cid], message)))
-
     def on_done(cid: int, result: tuple[dict[str, pd.DataFrame], pd.DataFrame]) -> None:
         nonlocal failed
         tables, errors = result
         if store is not None:
-            store.write(cid, tables or {t: pd.DataFrame() for t in TABLES}, errors)
+            store.write(cid, tables, errors)
         else:
             kept[cid] = (tables, errors)
         failed += len(errors)
         bar.set_postfix(failed=failed, refresh=False)
         bar.update(len(chunks[cid]))
 
-    kind = executor if isinstance(executor, str) or executor is None else None
-    if kind is None:
-        kind = "serial" if workers == 1 else "process"
+    in_flight = 1 if kind == "serial" else 2 * workers
     try:
-        with sigterm_as_interrupt():
-            run = partial(execute, run_chunk, todo, arguments, on_done=on_done, on_lost=on_lost)
-            if isinstance(executor, Executor):
-                run(executor, None, 2 * workers)
-            elif kind == "serial":
-                run(SerialExecutor(), None, 1)
-            elif kind == "process":
-                run(process_pool(workers), lambda: process_pool(workers), 2 * workers)
-            elif kind == "dask":
-                with dask_executor(workers, scheduler) as dask:
-                    run(dask, None, 2 * workers)
-            else:
-                raise ValueError(f"unknown executor {kind!r} (process, dask or serial)")
+        lost = execute(
+            run_chunk, todo, arguments, pool, rebuild, in_flight, on_done, lambda c, m: None
+        )
     finally:
         bar.close()
+    return {c: (chunks[c], why) for c, why in lost.items()}, kept
 
-    if store is not None:
-        return load_batch(store.root)
-    return _collect(kept, len(specs), points)
+
+def _raise_incomplete(lost: dict, n_chunks: int, store: BatchStore | None) -> None:
+    runs = sum(len(specs) for specs, _ in lost.values())
+    first = min(lost)
+    reason = lost[first][1]
+    where = f"{store.root}: " if store else ""
+    then = (
+        "--resume will finish them"
+        if store
+        else "nothing was written; run again (with out=... to keep finished chunks)"
+    )
+    raise IncompleteBatchError(
+        f"{where}{len(lost)} of {n_chunks} chunks ({runs} runs) were not run "
+        f"(first: chunk {first}, {reason}); {then}"
+    )
 
 
 def _collect(kept: dict, n_runs: int, points: list[dict]) -> BatchResult:
     order = sorted(kept)
     tables = {}
     for t in TABLES:
-        frames = [kept[c][0][t] for c in order if t in kept[c][0] and len(kept[c][0][t])]
+        frames = [kept[c][0][t] for c in order]
+        full = [f for f in frames if len(f)]
         tables[t] = (
-            pd.concat(frames, ignore_index=True).sort_values(
+            pd.concat(full, ignore_index=True).sort_values(
                 "run_id", kind="stable", ignore_index=True
             )
-            if frames
-            else pd.DataFrame()
+            if full
+            else (frames[0] if frames else pd.DataFrame())
         )
     errors = [kept[c][1] for c in order if len(kept[c][1])]
-    tables[ERRORS] = (
-        pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
-    )
+    tables[ERRORS] = pd.concat(errors, ignore_index=True) if errors else _errors_frame([])
     return BatchResult(tables, n_runs=n_runs, points=points)
 
 

@@ -26,11 +26,16 @@ from sim.store import BatchDirectoryError
 __all__ = ["main", "write_tables"]
 
 
-def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Path]:
-    """Write the run's four tables into ``out``, each file complete or absent.
+def write_tables(
+    result: RunResult, out: Path, fmt: str = "parquet", about: dict | None = None
+) -> list[Path]:
+    """Write the run's four tables and ``run.json`` into ``out``, each file complete or absent.
 
     Every file is written under a temporary name and renamed into place, so an
     interrupted write never leaves a half-written table that looks complete.
+    ``run.json`` holds the scenario name and seed, and ``about`` (see
+    :func:`sim.provenance.run_record`: overrides, resolved scenario and its
+    hash, code and dependency versions, command line).
     """
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -40,8 +45,9 @@ def write_tables(result: RunResult, out: Path, fmt: str = "parquet") -> list[Pat
         else:
             path = write_atomically(out / f"{name}.csv", partial(_csv, table))
         paths.append(path)
-    about = json.dumps({"scenario": result.scenario, "seed": result.seed})
-    paths.append(write_atomically(out / "run.json", lambda tmp: tmp.write_text(about)))
+    record = {"scenario": result.scenario, "seed": result.seed, **(about or {})}
+    text = json.dumps(record, indent=1, sort_keys=True)
+    paths.append(write_atomically(out / "run.json", lambda tmp: tmp.write_text(text)))
     return paths
 
 
@@ -54,7 +60,15 @@ def _csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def _read_run(out: Path) -> RunResult:
-    about = json.loads((out / "run.json").read_text())
+    try:
+        about = json.loads((out / "run.json").read_text())
+        missing = {"scenario", "seed"} - set(about)  # older run.json files hold only these
+        if missing:
+            raise KeyError(", ".join(sorted(missing)))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise BatchDirectoryError(
+            f"{out / 'run.json'}: not a readable run record ({err})"
+        ) from None
     tables = {}
     for name in ("model", "agencies", "pairs", "missions"):
         found = [p for p in (out / f"{name}.parquet", out / f"{name}.csv") if p.exists()]
@@ -131,7 +145,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(_summary(result))
     if args.out:
         out = Path(args.out)
-        paths = write_tables(result, out, "csv" if args.csv else "parquet")
+        from sim.provenance import run_record
+
+        about = run_record(scenario, overrides)
+        paths = write_tables(result, out, "csv" if args.csv else "parquet", about)
         if not args.no_plots:
             from sim.plots import save_run_plots  # matplotlib only when plotting
 

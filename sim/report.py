@@ -43,6 +43,8 @@ def _cell(row: pd.Series) -> str:
 
 def format_summary(summary: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Wide table: one row per group, one ``mean [low, high]`` cell per metric."""
+    if summary.empty:  # every run failed: an empty table, not a pandas error
+        return pd.DataFrame(columns=list(by)).set_index(list(by)) if by else pd.DataFrame()
     wide = summary.assign(cell=summary.apply(_cell, axis=1))
     table = wide.pivot_table(
         index=list(by), columns="metric", values="cell", aggfunc="first", sort=False
@@ -70,7 +72,8 @@ def write_summaries(
     paths = []
     for name, frame in (("runs", runs), ("summary", summary), ("yearly", yearly)):
         paths.append(write_atomically(out / f"{name}.csv", partial(frame.to_csv, index=False)))
-    pngs = save_batch_plots(batch.model, runs, out)
+    # A batch where every run failed has nothing to plot; its report lists the errors.
+    pngs = save_batch_plots(batch.model, runs, out) if len(runs) else []
     paths += pngs
     table = format_summary(summary, by)
     n_per = runs.groupby(by, sort=False).size()
