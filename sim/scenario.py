@@ -7,6 +7,7 @@ frozen pydantic model; every error names the file, the line and the field path.
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -304,23 +305,132 @@ Path_ = tuple[str | int, ...]
 Lines = dict[Path_, tuple[str, int | None]]
 
 
-def _read_yaml(path: Path) -> tuple[Any, Lines]:
-    """Parse ``path`` with the safe loader; map every field path to its line."""
+#: Limits on what a scenario file may hold. Each is far above any real scenario
+#: (the bundled ones are under 30 kB, 4 levels deep, with fewer than 100 events)
+#: and keeps reading a hostile file within a fraction of a second and a few MB.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 50
+MAX_NODES = 100_000
+MAX_ITEMS = 10_000
+MAX_EXTENDS = 20
+
+# The characters YAML allows in a stream (YAML 1.1, as PyYAML's reader checks).
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A YAML construct a scenario may not use (an alias, too deep, too many nodes)."""
+
+
+# libyaml's parser when the wheel has it: five times faster on a large file.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_events(text: str) -> None:
+    """Refuse anchors and aliases, and bound depth and size, before building anything.
+
+    Aliases are refused outright rather than counted: no scenario needs them,
+    and a few nested ones ("billion laughs") expand to gigabytes when walked.
+    The check streams parser events, so a hostile file stops at its first
+    offending value, in bounded memory, before PyYAML composes a node tree
+    (recursively, hence the depth bound).
+    """
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if not isinstance(event, yaml.NodeEvent):
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+            continue
+        problem = None
+        if isinstance(event, yaml.AliasEvent):
+            problem = "aliases (*name) are not allowed: write the value out"
+        elif event.anchor is not None:
+            problem = "anchors (&name) are not allowed: write the value out"
+        nodes += 1
+        depth += isinstance(event, yaml.CollectionStartEvent)
+        if nodes > MAX_NODES:
+            problem = f"more than {MAX_NODES:,} values in one file"
+        elif depth > MAX_DEPTH:
+            problem = f"nested too deeply (more than {MAX_DEPTH} levels)"
+        if problem:
+            raise _LimitError(problem=problem, problem_mark=event.start_mark)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file, at most ``MAX_FILE_BYTES``, UTF-8, no control characters.
+
+    The checks come before YAML sees the text, so that a device, a FIFO or a
+    huge file is refused without being read, and a wrong encoding gets its
+    line instead of a reader traceback.
+    """
     source = str(path)
+    problem = _not_a_scenario_file(path)
+    if problem:
+        raise ScenarioError([(source, None, "(file)", problem)])
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # /proc files report size 0: read bounded
     except OSError as exc:
         raise ScenarioError([(source, None, "(file)", exc.strerror or str(exc))]) from None
-    loader = yaml.SafeLoader(text)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError([(source, None, "(file)", _too_big(len(data)))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save as UTF-8"
+        raise ScenarioError([(source, line, "(text)", msg)]) from None
+    bad = _NON_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        char = f"U+{ord(bad.group()):04X}"
+        hint = " (a NUL byte: is the file UTF-16?)" if bad.group() == "\0" else ""
+        raise ScenarioError([(source, line, "(text)", f"control character {char}{hint}")])
+    return text
+
+
+def _not_a_scenario_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a scenario file (not there, a device, too big), or None."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        return getattr(exc, "strerror", None) or str(exc)
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return _too_big(info.st_size)
+    return None
+
+
+def _too_big(size: int) -> str:
+    return f"{size:,} bytes or more; a scenario file holds at most {MAX_FILE_BYTES:,}"
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse ``text`` within the limits of :func:`_check_events`: the node tree and the data."""
+    _check_events(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _read_yaml(path: Path) -> tuple[Any, Lines]:
+    """Parse ``path`` with the safe loader; map every field path to its line."""
+    source = str(path)
+    text = _read_text(path)
+    try:
+        node, data = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ScenarioError([(source, line, "(yaml)", str(exc.problem))]) from None
-    finally:
-        loader.dispose()
+    except yaml.YAMLError as exc:  # e.g. a reader error without a mark
+        raise ScenarioError([(source, None, "(yaml)", str(exc).splitlines()[0])]) from None
     lines: Lines = {}
     if node is not None:
         _index_lines(node, (), lines, source)
@@ -331,6 +441,9 @@ def _read_yaml(path: Path) -> tuple[Any, Lines]:
 
 def _index_lines(node: yaml.Node, path: Path_, lines: Lines, source: str) -> None:
     lines.setdefault(path, (source, node.start_mark.line + 1))
+    if isinstance(node, yaml.CollectionNode) and len(node.value) > MAX_ITEMS:
+        where = (source, node.start_mark.line + 1, _dotted(path))
+        raise ScenarioError([(*where, f"more than {MAX_ITEMS:,} items")])
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -372,9 +485,17 @@ def _merge(base: Any, child: Any) -> Any:
     return child
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, false for a path the system cannot even look up (a NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or "/" in text or Path(text).exists():
+    if text.endswith((".yaml", ".yml")) or "/" in text or _exists(Path(text)):
         path = Path(text)
         if relative_to is not None and not path.is_absolute():
             path = relative_to / path
@@ -383,20 +504,28 @@ def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
 
 
 def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Lines]:
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise ScenarioError([(str(path), None, "(file)", str(exc))]) from None
     if path in chain:
         raise ScenarioError([(str(path), 1, "extends", "circular extends")])
     data, lines = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
+    src, line = lines[("extends",)]
     if not isinstance(parent, str):
-        src, line = lines[("extends",)]
         raise ScenarioError([(src, line, "extends", "must be a scenario name or path")])
+    if len(chain) + 1 >= MAX_EXTENDS:
+        msg = f"a chain of more than {MAX_EXTENDS} files extending each other"
+        raise ScenarioError([(src, line, "extends", msg)])
     parent_path = _resolve(parent, relative_to=path.parent)
-    if not parent_path.exists():
-        src, line = lines[("extends",)]
+    if not _exists(parent_path):
         raise ScenarioError([(src, line, "extends", f"no scenario {parent!r}")])
+    problem = _not_a_scenario_file(parent_path)
+    if problem:
+        raise ScenarioError([(src, line, "extends", f"{parent}: {problem}")])
     base, base_lines = _load_raw(parent_path, (*chain, path))
     return _merge(base, data), {**base_lines, **lines}
 
@@ -576,9 +705,9 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         key, sep, value = text.partition("=")
         if not sep or not key:
             raise ScenarioError([("--set", None, text, "write it as key=value")])
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
+        try:  # the file's limits hold here too: no aliases, bounded depth
+            out[key.strip()] = _compose(value)[1]
+        except (yaml.YAMLError, ValueError):
             out[key.strip()] = value
     return out
 
@@ -639,7 +768,7 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         With one ``FILE:LINE: field.path: message`` line per problem.
     """
     path = _resolve(name_or_path)
-    if not path.exists():
+    if not _exists(path):
         known = ", ".join(bundled_scenarios())
         raise ScenarioError(
             [
