@@ -6,6 +6,7 @@ frozen pydantic model; every error names the file, the line and the field path.
 
 from __future__ import annotations
 
+import math
 import re
 import stat
 from collections.abc import Mapping
@@ -70,16 +71,37 @@ class ScenarioError(ValueError):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # No infinities or NaNs anywhere: they validate against ge/le and then
+    # crash or stall a run years later (``budget: .inf``, ``weight: .nan``).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _bounded(
+    low: float, high: float, why: str, *, default: Any = ..., strict_low: bool = False
+) -> Any:
+    """A float field in ``[low, high]`` (``(low, high]`` with ``strict_low``), with its reason.
+
+    The reason goes into the field's description, from which the bounds can be
+    documented; without ``default`` the field is required.
+    """
+    lower = {"gt": low} if strict_low else {"ge": low}
+    return Field(default, le=high, description=why, **lower)
 
 
 class Motives(_Frozen):
     """Weights an agency puts on what a mission brings it."""
 
-    science: NonNegative = 1.0
-    prestige: NonNegative = 1.0
+    science: float = _bounded(
+        0.0, 100.0, "weight on science; bundled agencies use at most 1.8", default=1.0
+    )
+    prestige: float = _bounded(0.0, 100.0, "weight on prestige; as science", default=1.0)
     autonomy: Probability = 0.3
-    cost: Positive = 1.0
+    cost: float = _bounded(
+        0.01,
+        100.0,
+        "weight on money; it divides a point's value, so it stays away from 0",
+        default=1.0,
+    )
 
 
 class AgencySpec(_Frozen):
@@ -89,7 +111,12 @@ class AgencySpec(_Frozen):
     bloc: str
     founded: Year
     dissolved: Year | None = None
-    budget: NonNegative  # constant 2020 US$ billion per year
+    budget: float = _bounded(
+        0.0,
+        1000.0,
+        "constant 2020 US$ bn per year; NASA's peak was about 50, and proposals grow with "
+        "the square root of the budget, so 1,000 keeps a year's work bounded",
+    )
     budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
@@ -99,17 +126,21 @@ class AgencySpec(_Frozen):
 class MissionSpec(_Frozen):
     """One kind of mission in the scenario's catalog."""
 
-    cost: Positive  # constant 2020 US$ billion, whole mission
+    cost: float = _bounded(
+        0.001, 1000.0, "constant 2020 US$ bn, whole mission; the ISS cost about 150"
+    )
     duration: Annotated[int, Field(ge=1, le=40)]
     requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
     each_requires: dict[Domain, Probability] = {}
-    science: NonNegative
-    prestige: NonNegative
-    joint_prestige: NonNegative = 0.0
+    science: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 30")
+    prestige: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 50")
+    joint_prestige: float = _bounded(0.0, 1000.0, "points for flying with a rival", default=0.0)
     risk: Probability
     sensitivity: Probability
     max_partners: Annotated[int, Field(ge=0, le=15)]
-    weight: NonNegative = 1.0
+    weight: float = _bounded(
+        0.0, 1000.0, "relative frequency of proposals of this kind", default=1.0
+    )
     available_from: Year | None = None
 
 
@@ -128,11 +159,18 @@ class NegotiationSpec(_Frozen):
 
     cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
     bargaining_power: Literal["budget", "equal"] = "budget"
-    integration_overhead: NonNegative = 0.2
+    integration_overhead: float = _bounded(
+        0.0, 10.0, "extra cost per partner, as a share", default=0.2
+    )
     min_coverage: Probability = 0.6
-    political_cost: NonNegative = 1.0
+    political_cost: float = _bounded(
+        0.0,
+        100.0,
+        "value lost per unit of tension x sensitivity; 1 in every bundled scenario",
+        default=1.0,
+    )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
-    trust_weight: NonNegative = 0.5
+    trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
     distrust: Probability = 0.3
     export_sensitivity: Probability = 0.6
 
@@ -140,15 +178,30 @@ class NegotiationSpec(_Frozen):
 class DynamicsSpec(_Frozen):
     """Rates of the yearly processes: proposals, learning, trust and tension."""
 
-    proposal_rate: NonNegative = 1.2
-    budget_scale: Positive = 1.0
-    reference_budget: Positive = 10.0
-    cost_noise: NonNegative = 0.2
-    value_noise: NonNegative = 0.2
-    value_of_money: Positive = 0.1
-    instrument_bonus: NonNegative = 0.1
-    success_exponent: NonNegative = 1.0
-    rivalry: NonNegative = 1.0
+    proposal_rate: float = _bounded(
+        0.0,
+        10.0,
+        "proposals per year at the reference budget; bundled 1.2; work grows with it",
+        default=1.2,
+    )
+    budget_scale: float = _bounded(0.0, 100.0, "every budget x this", strict_low=True, default=1.0)
+    reference_budget: float = _bounded(
+        0.01, 1000.0, "US$ bn/yr at which an agency makes proposal_rate proposals", default=10.0
+    )
+    cost_noise: float = _bounded(
+        0.0, 5.0, "lognormal sigma; at 5 one cost in a million is 10^10 times the mean", default=0.2
+    )
+    value_noise: float = _bounded(0.0, 5.0, "lognormal sigma on science and prestige", default=0.2)
+    value_of_money: float = _bounded(
+        0.0, 100.0, "US$ bn a point is worth", strict_low=True, default=0.1
+    )
+    instrument_bonus: float = _bounded(
+        0.0, 10.0, "science added per partner, as a share", default=0.1
+    )
+    success_exponent: float = _bounded(
+        0.0, 10.0, "success = (1 - risk) * coverage^this", default=1.0
+    )
+    rivalry: float = _bounded(0.0, 100.0, "prestige multiplier in a race with a peer", default=1.0)
     learning_rate: Probability = 0.05
     transfer_rate: Probability = 0.1
     trust_gain: Probability = 0.1
@@ -156,8 +209,10 @@ class DynamicsSpec(_Frozen):
     trust_loss_withdrawal: Probability = 0.5
     diplomacy: Probability = 0.05
     tension_drift: Probability = 0.2
-    sunk_cost: NonNegative = 0.5
-    lock_in: NonNegative = 0.1
+    sunk_cost: float = _bounded(
+        0.0, 100.0, "weight of what is already paid on withdrawal", default=0.5
+    )
+    lock_in: float = _bounded(0.0, 100.0, "pull of past partnerships", default=0.1)
 
 
 class PolicySpec(_Frozen):
@@ -215,7 +270,12 @@ class EventSpec(_Frozen):
     missions: list[str] = []  # mission_cost: kinds in the catalog; empty = every kind
     delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     trust_delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-    factor: Positive | None = None
+    factor: (
+        Annotated[
+            float, _bounded(0.01, 100.0, "budget or cost x this; compounding events stay finite")
+        ]
+        | None
+    ) = None
     growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = None
     domain: Domain | None = None
     level: Probability | None = None
@@ -282,14 +342,18 @@ class Scenario(_Frozen):
     description: str = ""
     start_year: Year
     end_year: Year
-    agencies: Annotated[dict[str, AgencySpec], Field(min_length=2)]
+    agencies: dict[str, AgencySpec] = Field(
+        min_length=2, max_length=60, description="at most 60: the bundled eras have 8-18"
+    )
     relations: RelationsSpec = RelationsSpec()
-    missions: Annotated[dict[str, MissionSpec], Field(min_length=1)]
+    missions: dict[str, MissionSpec] = Field(
+        min_length=1, max_length=200, description="kinds in the catalog; at most 200"
+    )
     negotiation: NegotiationSpec = NegotiationSpec()
     dynamics: DynamicsSpec = DynamicsSpec()
     policies: PolicySpec = PolicySpec()
-    events: list[EventSpec] = []
-    under_way: list[UnderWaySpec] = []
+    events: list[EventSpec] = Field([], max_length=10_000, description="at most 10,000")
+    under_way: list[UnderWaySpec] = Field([], max_length=1_000, description="at most 1,000")
     validation: ValidationSpec = ValidationSpec()
 
     @property
@@ -324,8 +388,19 @@ class _LimitError(yaml.MarkedYAMLError):
     """A YAML construct a scenario may not use (an alias, too deep, too many nodes)."""
 
 
-# libyaml's parser when the wheel has it: five times faster on a large file.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when the wheel has it: five times faster on a large file).
+
+    It also reads ``1e8`` as a number, as YAML 1.2 and every user do; YAML 1.1
+    wants ``1.0e+8`` and would pass the text on as a string.
+    """
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def _check_events(text: str) -> None:
@@ -600,6 +675,67 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                 bad.append((("events", i, "missions", j), f"unknown mission kind {m!r}"))
     bad.extend(_under_way_checks(sc))
     bad.extend(_validation_checks(sc))
+    bad.extend(_workload_checks(sc))
+    return bad
+
+
+#: Most proposals a run may expect. A proposal costs 0.3-1 ms (negotiation
+#: included; measured up to 60 agencies), so a run stays within seconds; the
+#: bundled eras expect 85-480.
+MAX_PROPOSALS = 10_000
+#: Most partners of a mission under Shapley cost sharing, which weighs all
+#: 2**members sub-coalitions of every coalition tried (the bundled catalog: 6).
+MAX_SHAPLEY_PARTNERS = 6
+
+
+def expected_proposals(sc: Scenario) -> float:
+    """The mean number of proposals a run of ``sc`` makes: the work it will take.
+
+    Budgets are projected year by year from their growth and the budget
+    events, as the model moves them (less what the funding pool and missions
+    take, so this is an upper estimate); an agency makes
+    ``proposal_rate * sqrt(budget / reference_budget)`` proposals a year.
+
+    >>> round(expected_proposals(load_scenario("cold_war")))
+    85
+    """
+    dyn = sc.dynamics
+    budget = {name: a.budget * dyn.budget_scale for name, a in sc.agencies.items()}
+    growth = {name: a.budget_growth for name, a in sc.agencies.items()}
+    events: dict[int, list[EventSpec]] = {}
+    for ev in sc.events:
+        if ev.kind == "budget":
+            events.setdefault(ev.year, []).append(ev)
+    total = 0.0
+    for year in range(sc.start_year, sc.end_year + 1):
+        for ev in events.get(year, ()):
+            for name in ev.agencies:
+                budget[name] *= ev.factor if ev.factor is not None else 1.0
+                growth[name] = ev.growth if ev.growth is not None else growth[name]
+        for name, a in sc.agencies.items():
+            if a.founded <= year and (a.dissolved is None or year < a.dissolved):
+                budget[name] *= 1.0 + growth[name]
+                total += dyn.proposal_rate * math.sqrt(budget[name] / dyn.reference_budget)
+    return total
+
+
+def _workload_checks(sc: Scenario) -> list[tuple[Path_, str]]:
+    """A run must finish within seconds: bound the proposals and the Shapley games."""
+    bad: list[tuple[Path_, str]] = []
+    if sc.negotiation.cost_sharing_rule == "shapley":
+        for name, kind in sc.missions.items():
+            if kind.max_partners > MAX_SHAPLEY_PARTNERS:
+                msg = f"at most {MAX_SHAPLEY_PARTNERS} with cost_sharing_rule shapley"
+                bad.append((("missions", name, "max_partners"), msg))
+    if any(a not in sc.agencies for ev in sc.events for a in ev.agencies):
+        return bad  # an unknown agency is reported already
+    expected = expected_proposals(sc)
+    if expected > MAX_PROPOSALS:
+        msg = (
+            f"a run would make about {expected:,.0f} proposals (at most {MAX_PROPOSALS:,}): "
+            "lower budgets, their growth, proposal_rate or the span of years"
+        )
+        bad.append((("dynamics", "proposal_rate"), msg))
     return bad
 
 
