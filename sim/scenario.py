@@ -649,6 +649,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                     bad.append((("relations", section, a, b), f"unknown agency {b!r}"))
                 elif a == b:
                     bad.append((("relations", section, a, b), "an agency with itself"))
+    bad.extend(_symmetry_checks(sc.relations))
     for key in sc.relations.bloc_tension:
         parts = key.split("/")
         if len(parts) != 2:
@@ -736,6 +737,30 @@ def _workload_checks(sc: Scenario) -> list[tuple[Path_, str]]:
             "lower budgets, their growth, proposal_rate or the span of years"
         )
         bad.append((("dynamics", "proposal_rate"), msg))
+    return bad
+
+
+def _symmetry_checks(rel: RelationsSpec) -> list[tuple[Path_, str]]:
+    """Tension and trust are symmetric: a pair given both ways must agree.
+
+    ``sim.relations`` keeps one value per pair, so with two different values
+    one direction would silently win; no bundled scenario gives a pair twice.
+    """
+    bad: list[tuple[Path_, str]] = []
+    for section in ("tension", "trust"):
+        table = getattr(rel, section)
+        for a, row in table.items():
+            for b, value in row.items():
+                other = table.get(b, {}).get(a)
+                if other is not None and other != value and a < b:
+                    msg = f"{a}->{b} is {value:g} but {b}->{a} is {other:g}: give the pair once"
+                    bad.append((("relations", section, a, b), msg))
+    for key, value in rel.bloc_tension.items():
+        a, _, b = key.partition("/")
+        other = rel.bloc_tension.get(f"{b}/{a}")
+        if other is not None and other != value and a < b:
+            msg = f"{key} is {value:g} but {b}/{a} is {other:g}: give the pair once"
+            bad.append((("relations", "bloc_tension", key), msg))
     return bad
 
 
