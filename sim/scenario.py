@@ -27,6 +27,8 @@ __all__ = [
     "ValidationSpec",
     "apply_overrides",
     "bundled_scenarios",
+    "check_value",
+    "expected_proposals",
     "load_scenario",
     "parse_assignments",
 ]
@@ -871,6 +873,20 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         except (yaml.YAMLError, ValueError):
             out[key.strip()] = value
     return out
+
+
+def check_value(text: str, source: str = "--set") -> None:
+    """Raise :class:`ScenarioError` if ``text`` breaks the limits of a scenario file.
+
+    For values given on the command line (``--set``, ``--param a,b``), which
+    are read as YAML: no anchors or aliases, bounded depth and size.
+    """
+    try:
+        _check_events(text)
+    except _LimitError as exc:
+        raise ScenarioError([(source, None, text[:40], str(exc.problem))]) from None
+    except yaml.YAMLError:
+        pass  # not YAML: the text is taken as a string
 
 
 def _apply(data: dict, overrides: Mapping[str, Any]) -> tuple[dict, Lines]:
