@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -284,10 +285,33 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.plots import save_figure, sensitivity_bars
-    from sim.sensitivity import parse_bounds, sensitivity
+    from sim.sensitivity import UndefinedMetricError, parse_bounds
 
     bounds = dict(parse_bounds(p) for p in args.param)
-    result = sensitivity(
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _sensitivity(args, bounds)
+    except UndefinedMetricError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for warning in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        print(f"warning: {warning}", file=sys.stderr)  # one line each, not file:line noise
+    runs = len(result.x) * args.replicates
+    print(f"{args.method} indices of {args.metric} over {runs} runs (95 % CI):")
+    print(result.indices.round(3).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        write_atomically(out / "indices.csv", partial(_csv, result.indices))
+        fig = sensitivity_bars(result.indices, args.method, args.metric)
+        print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
+    return 1 if result.batch.n_failed else 0
+
+
+def _sensitivity(args: argparse.Namespace, bounds: dict):
+    from sim.sensitivity import sensitivity
+
+    return sensitivity(
         args.scenario,
         args.method,
         bounds,
@@ -303,15 +327,6 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.no_progress,
     )
-    runs = len(result.x) * args.replicates
-    print(f"{args.method} indices of {args.metric} over {runs} runs (95 % CI):")
-    print(result.indices.round(3).to_string(index=False))
-    if args.out:
-        out = Path(args.out)
-        write_atomically(out / "indices.csv", partial(_csv, result.indices))
-        fig = sensitivity_bars(result.indices, args.method, args.metric)
-        print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
-    return 1 if result.batch.n_failed else 0
 
 
 def _batch_kwargs(args: argparse.Namespace) -> dict:
