@@ -423,7 +423,8 @@ def _check_args(args: argparse.Namespace) -> None:
     _check_axes(args)
     for key in ("set", "param"):
         for text in getattr(args, key, None) or []:
-            check_value(text.partition("=")[2], f"--{key}")
+            name, _, value = text.partition("=")
+            check_value(value, f"--{key}", name)
     if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
         raise UsageError("--port", f"must be between 1 and 65535 (got {args.port})")
     if getattr(args, "out", None):

@@ -875,7 +875,7 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     return out
 
 
-def check_value(text: str, source: str = "--set") -> None:
+def check_value(text: str, source: str = "--set", field: str = "") -> None:
     """Raise :class:`ScenarioError` if ``text`` breaks the limits of a scenario file.
 
     For values given on the command line (``--set``, ``--param a,b``), which
@@ -884,7 +884,7 @@ def check_value(text: str, source: str = "--set") -> None:
     try:
         _check_events(text)
     except _LimitError as exc:
-        raise ScenarioError([(source, None, text[:40], str(exc.problem))]) from None
+        raise ScenarioError([(source, None, field or text[:40], str(exc.problem))]) from None
     except yaml.YAMLError:
         pass  # not YAML: the text is taken as a string
 
