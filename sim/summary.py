@@ -122,6 +122,8 @@ def run_metrics(model: pd.DataFrame) -> pd.DataFrame:
     The identity and parameter columns of each run are kept in front.
     See :data:`END_METRICS` for how each metric is formed.
     """
+    if model.empty:  # every run failed: no rows (and perhaps no columns) to summarize
+        return pd.DataFrame(columns=[*_id_columns(model), *END_METRICS])
     ids = _id_columns(model) or ["_run"]
     frame = model if ids != ["_run"] else model.assign(_run=0)
     frame = frame.assign(

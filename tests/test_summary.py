@@ -1,5 +1,7 @@
 """Summaries: confidence intervals and end-of-run metrics on hand-made tables."""
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.summary import METRIC_RANGES, METRICS, mean_ci, run_metrics, summarize
+from sim.summary import END_METRICS, METRIC_RANGES, METRICS, mean_ci, run_metrics, summarize
 
 
 def test_t_interval_on_known_values():
@@ -146,3 +148,21 @@ def test_every_metric_a_command_names_has_a_range_or_is_signed():
 def test_share_intervals_are_in_range_and_hold_the_mean(values):
     s = mean_ci(pd.Series(values), bounds=(0.0, 1.0))
     assert 0.0 <= s["ci_low"] <= s["mean"] + 1e-12 and s["mean"] - 1e-12 <= s["ci_high"] <= 1.0
+
+
+def test_a_batch_where_every_run_failed_still_summarizes(tmp_path):
+    from sim.batch import BatchResult
+    from sim.report import REPORT_METRICS, _group_columns, format_summary, write_summaries
+
+    for model in (pd.DataFrame(), pd.DataFrame(columns=["run_id", "scenario", "year"])):
+        runs = run_metrics(model)
+        assert runs.empty and set(END_METRICS) <= set(runs.columns)
+        by = _group_columns(runs)
+        summary = summarize(runs, by, REPORT_METRICS)
+        assert format_summary(summary, by).empty
+    errors = pd.DataFrame({"run_id": [0], "error": ["ValueError: boom"]})
+    batch = mock.Mock(spec=BatchResult, model=pd.DataFrame(), n_runs=1, n_failed=1, errors=errors)
+    paths = write_summaries(batch, tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert "1 runs (0 or more per group), 1 failed." in report and "boom" in report
+    assert all(p.exists() for p in paths)
