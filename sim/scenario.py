@@ -682,9 +682,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
     return bad
 
 
-#: Most proposals a run may expect. A proposal costs 0.3-1 ms (negotiation
-#: included; measured up to 60 agencies), so a run stays within seconds; the
-#: bundled eras expect 85-480.
+#: Most proposals a run may expect. A proposal costs 0.3-1.5 ms (negotiation
+#: included; measured up to 60 agencies, 15 partners and 20 candidates), so a
+#: run at the limit takes 3-15 s; the bundled eras expect 85-480.
 MAX_PROPOSALS = 10_000
 #: Most partners of a mission under Shapley cost sharing, which weighs all
 #: 2**members sub-coalitions of every coalition tried (the bundled catalog: 6).
