@@ -11,7 +11,6 @@ from sim.cli import main
 from sim.run import run
 from sim.scenario import (
     MAX_EXTENDS,
-    MAX_FILE_BYTES,
     MAX_PROPOSALS,
     MAX_SHAPLEY_PARTNERS,
     SCENARIO_DIR,
@@ -22,6 +21,7 @@ from sim.scenario import (
     load_scenario,
     parse_assignments,
 )
+from sim.scenario_yaml import MAX_FILE_BYTES
 
 
 @pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era", "artemis_vs_ilrs"])
