@@ -421,8 +421,9 @@ def _check_args(args: argparse.Namespace) -> None:
     _check_executor(args)
     _check_metrics(args)
     _check_axes(args)
-    for key in ("set", "param"):
-        for text in getattr(args, key, None) or []:
+    for key in ("set", "param", "lever"):
+        texts = getattr(args, key, None) or []
+        for text in [texts] if isinstance(texts, str) else texts:
             name, _, value = text.partition("=")
             check_value(value, f"--{key}", name)
     if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:

@@ -344,6 +344,7 @@ TRADE = ["tradeoff", "cold_war", "--lever", "policies.treaty=0:0.5:2"]
         (["sweep", "cold_war", "--param", "x=0:1:100000"], "100,000 values in 'x=0:1:100000'"),
         (["batch", "cold_war", "--set", "x=&a [*a]"], "--set: x: anchors (&name) are not allowed"),
         (["batch", "cold_war", "--set", "x=" + "[" * 60 + "]" * 60], "nested too deeply"),
+        (["tradeoff", "cold_war", "--lever", "x=" + "[" * 60 + "]" * 60], "--lever: x: nested"),
     ],
 )
 def test_bad_flags_are_one_line_errors_before_any_work(no_work, capsys, argv, expected):
