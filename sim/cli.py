@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+import warnings
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -18,6 +21,7 @@ from sim.run import RunResult, run, to_arrow
 from sim.scenario import (
     ScenarioError,
     bundled_scenarios,
+    check_value,
     load_scenario,
     parse_assignments,
 )
@@ -208,8 +212,6 @@ def _run_batch(args: argparse.Namespace, scenarios: list[str], points: list[dict
 
     fixed = parse_assignments(args.set or [])
     points = [{**fixed, **p} for p in points]
-    if args.replicates < 1:
-        raise ScenarioError([("--replicates", None, "replicates", "must be at least 1")])
     return run_batch(
         scenarios,
         args.replicates,
@@ -278,12 +280,9 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     from sim.summary import TRADEOFF_METRICS, summarize, tradeoff_metrics
 
     name, values = parse_axis(args.lever)
-    metrics = args.metrics.split(",")
+    metrics = args.metrics.split(",")  # names checked up front (_check_metrics)
     batch = _run_batch(args, [args.scenario], grid({name: values}))
     runs = tradeoff_metrics(batch.model, batch.missions)
-    unknown = [m for m in metrics if m not in runs.columns]
-    if unknown:
-        raise ScenarioError([("--metrics", None, ",".join(unknown), "unknown metric")])
     lever = param_column(name)
     shown = list(dict.fromkeys([*metrics, "cooperation_rate", *TRADEOFF_METRICS]))
     summary = summarize(runs, [lever], shown)
@@ -303,10 +302,33 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.plots import save_figure, sensitivity_bars
-    from sim.sensitivity import parse_bounds, sensitivity
+    from sim.sensitivity import UndefinedMetricError, parse_bounds
 
     bounds = dict(parse_bounds(p) for p in args.param)
-    result = sensitivity(
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _sensitivity(args, bounds)
+    except UndefinedMetricError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for warning in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        print(f"warning: {warning}", file=sys.stderr)  # one line each, not file:line noise
+    runs = len(result.x) * args.replicates
+    print(f"{args.method} indices of {args.metric} over {runs} runs (95 % CI):")
+    print(result.indices.round(3).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        write_atomically(out / "indices.csv", partial(_csv, result.indices))
+        fig = sensitivity_bars(result.indices, args.method, args.metric)
+        print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
+    return 1 if result.batch.n_failed else 0
+
+
+def _sensitivity(args: argparse.Namespace, bounds: dict):
+    from sim.sensitivity import sensitivity
+
+    return sensitivity(
         args.scenario,
         args.method,
         bounds,
@@ -322,20 +344,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.no_progress,
     )
-    runs = len(result.x) * args.replicates
-    print(f"{args.method} indices of {args.metric} over {runs} runs (95 % CI):")
-    print(result.indices.round(3).to_string(index=False))
-    if args.out:
-        out = Path(args.out)
-        write_atomically(out / "indices.csv", partial(_csv, result.indices))
-        fig = sensitivity_bars(result.indices, args.method, args.metric)
-        print(f"wrote indices.csv and {save_figure(fig, out / 'sensitivity.png').name} to {out}/")
-    return 1 if result.batch.n_failed else 0
 
 
 def _batch_kwargs(args: argparse.Namespace) -> dict:
-    if args.resume:
-        raise ScenarioError([("--resume", None, "resume", "runs are kept in memory here")])
     return {
         "workers": args.workers,
         "executor": args.executor,
@@ -434,6 +445,119 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = server_command(app, args.host, args.port)
     os.execve(cmd[0], cmd, server_environment())
     return 0  # pragma: no cover  (execve does not return)
+
+
+# --------------------------------------------------------------------------
+# Up-front checks: every flag, before a scenario is loaded or a batch starts
+
+#: Largest accepted counts: far above any real use, low enough that a typo
+#: (an extra zero or two) cannot plan a batch of billions of runs.
+_MAX = {"--workers": 1024, "--chunk-size": 100_000, "--replicates": 100_000, "--n": 100_000}
+_MAX_VALUES = 1_000  # per swept axis
+_MAX_POINTS = 100_000  # parameter points of a grid
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Refuse any bad flag with a :class:`UsageError`, before any work starts."""
+    _check_counts(args)
+    _check_seed(args)
+    _check_executor(args)
+    _check_metrics(args)
+    _check_axes(args)
+    for key in ("set", "param", "lever"):
+        texts = getattr(args, key, None) or []
+        for text in [texts] if isinstance(texts, str) else texts:
+            name, _, value = text.partition("=")
+            check_value(value, f"--{key}", name)
+    if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
+        raise UsageError("--port", f"must be between 1 and 65535 (got {args.port})")
+    if getattr(args, "out", None):
+        _check_out(Path(args.out))
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    for flag, limit in _MAX.items():
+        value = getattr(args, flag[2:].replace("-", "_"), None)
+        if value is None:
+            continue
+        if value < 1:
+            raise UsageError(flag, f"must be at least 1 (got {value})")
+        if value > limit:
+            raise UsageError(flag, f"must be at most {limit:,} (got {value:,})")
+
+
+def _check_seed(args: argparse.Namespace) -> None:
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UsageError("--seed", f"must be a whole number from 0 to 2**63 - 1 (got {seed})")
+
+
+def _check_executor(args: argparse.Namespace) -> None:
+    if getattr(args, "scheduler", None) and args.executor != "dask":
+        raise UsageError("--scheduler", "needs --executor dask")
+    if getattr(args, "resume", False):
+        if args.command in ("report", "calibrate"):
+            raise UsageError("--resume", f"'{args.command}' keeps its runs in memory: run it again")
+        if not getattr(args, "out", None):
+            raise UsageError("--resume", "needs --out, the batch directory to finish")
+
+
+def _check_metrics(args: argparse.Namespace) -> None:
+    """Metric names exist, before a batch runs rather than after (see ``sim.summary``)."""
+    from sim.summary import END_METRICS, METRICS
+
+    if args.command == "sweep":
+        names, known, flag = [args.metric], list(END_METRICS), "--metric"
+    elif args.command == "sensitivity":
+        names, known, flag = [args.metric], list(METRICS), "--metric"
+    elif args.command == "tradeoff":
+        names, known, flag = args.metrics.split(","), list(METRICS), "--metrics"
+    else:
+        return
+    unknown = [m for m in names if m not in known]
+    if unknown:
+        shown = ", ".join(repr(m) for m in unknown)
+        raise UsageError(flag, f"unknown metric {shown} (known: {', '.join(known)})")
+
+
+def _check_axes(args: argparse.Namespace) -> None:
+    """A swept axis has at most ``_MAX_VALUES`` values and a grid ``_MAX_POINTS`` points."""
+    axes = [*(getattr(args, "param", None) or [])] if args.command == "sweep" else []
+    axes += [args.lever] if args.command == "tradeoff" else []
+    points = 1
+    for text in axes:
+        spec = text.partition("=")[2]
+        parts = spec.split(":")
+        count = len(spec.split(","))
+        if len(parts) == 3 and parts[2].strip().lstrip("+-").isdigit():
+            count = int(parts[2])
+        if count > _MAX_VALUES:
+            flag = "--param" if args.command == "sweep" else "--lever"
+            raise UsageError(flag, f"{count:,} values in {text[:40]!r} (at most {_MAX_VALUES:,})")
+        points *= max(count, 1)
+    if points > _MAX_POINTS:
+        raise UsageError("--param", f"a grid of {points:,} points (at most {_MAX_POINTS:,})")
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` is a folder, or can become one: probe the nearest existing folder.
+
+    A probe (a temporary folder, removed at once) rather than ``os.access``,
+    which says yes to root even where the system refuses (``/sys``, read-only
+    mounts).
+    """
+    try:
+        parent = out
+        while not parent.exists():
+            parent = parent.parent
+        is_dir = parent.is_dir()
+        if is_dir:
+            os.rmdir(tempfile.mkdtemp(prefix=".spacecoop-probe-", dir=parent))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError("--out", f"cannot write in {out}: {reason}") from None
+    if not is_dir:
+        raise UsageError("--out", f"{parent} is a file, not a folder")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -555,8 +679,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for bad input)."""
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # argparse: --help (0) or a usage error (2), printed
+        return done.code if isinstance(done.code, int) else 2
+    try:
+        _check_args(args)
         return args.func(args)
     except ScenarioError as err:
         print(err, file=sys.stderr)

@@ -43,8 +43,8 @@ def _cell(row: pd.Series) -> str:
 
 def format_summary(summary: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Wide table: one row per group, one ``mean [low, high]`` cell per metric."""
-    if summary.empty:  # every run failed: an empty table, not a pandas error
-        return pd.DataFrame(columns=list(by)).set_index(list(by)) if by else pd.DataFrame()
+    if summary.empty:  # no run to summarize
+        return pd.DataFrame(index=pd.Index([], name="group"))
     wide = summary.assign(cell=summary.apply(_cell, axis=1))
     table = wide.pivot_table(
         index=list(by), columns="metric", values="cell", aggfunc="first", sort=False
@@ -68,15 +68,15 @@ def write_summaries(
     runs = run_metrics(batch.model)
     by = _group_columns(runs)
     summary = summarize(runs, by, REPORT_METRICS)
-    yearly = summarize(batch.model, [*by, "year"], DEFAULT_METRICS)
+    ran = len(runs) > 0  # with every run failed there is nothing to summarize or draw
+    yearly = summarize(batch.model, [*by, "year"], DEFAULT_METRICS) if ran else pd.DataFrame()
     paths = []
     for name, frame in (("runs", runs), ("summary", summary), ("yearly", yearly)):
         paths.append(write_atomically(out / f"{name}.csv", partial(frame.to_csv, index=False)))
-    # A batch where every run failed has nothing to plot; its report lists the errors.
-    pngs = save_batch_plots(batch.model, runs, out) if len(runs) else []
+    pngs = save_batch_plots(batch.model, runs, out) if ran else []
     paths += pngs
     table = format_summary(summary, by)
-    n_per = runs.groupby(by, sort=False).size()
+    n_per = runs.groupby(by, sort=False).size() if ran else pd.Series(dtype=int)
     lines = [
         f"# {title}",
         "",

@@ -6,6 +6,7 @@ frozen pydantic model; every error names the file, the line and the field path.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,17 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.scenario_yaml import (
+    Lines,
+    Path_,
+    ScenarioError,
+    check_value,
+    dotted,
+    not_a_scenario_file,
+    parse_yaml,
+    read_yaml,
+)
 
 __all__ = [
     "DOMAINS",
@@ -25,6 +37,8 @@ __all__ = [
     "ValidationSpec",
     "apply_overrides",
     "bundled_scenarios",
+    "check_value",
+    "expected_proposals",
     "load_scenario",
     "parse_assignments",
 ]
@@ -47,38 +61,38 @@ Positive = Annotated[float, Field(gt=0.0)]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used, with one ``FILE:LINE: field: message`` each.
-
-    Parameters
-    ----------
-    problems : list of (source, line, field, message)
-        ``line`` may be ``None`` when the value did not come from a file
-        (for instance a ``--set`` override).
-    """
-
-    def __init__(self, problems: list[tuple[str, int | None, str, str]]):
-        self.problems = problems
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(
-            f"{src}:{line}: {field}: {msg}" if line else f"{src}: {field}: {msg}"
-            for src, line, field, msg in self.problems
-        )
-
-
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # No infinities or NaNs anywhere: they validate against ge/le and then
+    # crash or stall a run years later (``budget: .inf``, ``weight: .nan``).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _bounded(
+    low: float, high: float, why: str, *, default: Any = ..., strict_low: bool = False
+) -> Any:
+    """A float field in ``[low, high]`` (``(low, high]`` with ``strict_low``), with its reason.
+
+    The reason goes into the field's description, from which the bounds can be
+    documented; without ``default`` the field is required.
+    """
+    lower = {"gt": low} if strict_low else {"ge": low}
+    return Field(default, le=high, description=why, **lower)
 
 
 class Motives(_Frozen):
     """Weights an agency puts on what a mission brings it."""
 
-    science: NonNegative = 1.0
-    prestige: NonNegative = 1.0
+    science: float = _bounded(
+        0.0, 100.0, "weight on science; bundled agencies use at most 1.8", default=1.0
+    )
+    prestige: float = _bounded(0.0, 100.0, "weight on prestige; as science", default=1.0)
     autonomy: Probability = 0.3
-    cost: Positive = 1.0
+    cost: float = _bounded(
+        0.01,
+        100.0,
+        "weight on money; it divides a point's value, so it stays away from 0",
+        default=1.0,
+    )
 
 
 class AgencySpec(_Frozen):
@@ -88,7 +102,12 @@ class AgencySpec(_Frozen):
     bloc: str
     founded: Year
     dissolved: Year | None = None
-    budget: NonNegative  # constant 2020 US$ billion per year
+    budget: float = _bounded(
+        0.0,
+        1000.0,
+        "constant 2020 US$ bn per year; NASA's peak was about 50, and proposals grow with "
+        "the square root of the budget, so 1,000 keeps a year's work bounded",
+    )
     budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
@@ -98,17 +117,21 @@ class AgencySpec(_Frozen):
 class MissionSpec(_Frozen):
     """One kind of mission in the scenario's catalog."""
 
-    cost: Positive  # constant 2020 US$ billion, whole mission
+    cost: float = _bounded(
+        0.001, 1000.0, "constant 2020 US$ bn, whole mission; the ISS cost about 150"
+    )
     duration: Annotated[int, Field(ge=1, le=40)]
     requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
     each_requires: dict[Domain, Probability] = {}
-    science: NonNegative
-    prestige: NonNegative
-    joint_prestige: NonNegative = 0.0
+    science: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 30")
+    prestige: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 50")
+    joint_prestige: float = _bounded(0.0, 1000.0, "points for flying with a rival", default=0.0)
     risk: Probability
     sensitivity: Probability
     max_partners: Annotated[int, Field(ge=0, le=15)]
-    weight: NonNegative = 1.0
+    weight: float = _bounded(
+        0.0, 1000.0, "relative frequency of proposals of this kind", default=1.0
+    )
     available_from: Year | None = None
 
 
@@ -127,11 +150,18 @@ class NegotiationSpec(_Frozen):
 
     cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
     bargaining_power: Literal["budget", "equal"] = "budget"
-    integration_overhead: NonNegative = 0.2
+    integration_overhead: float = _bounded(
+        0.0, 10.0, "extra cost per partner, as a share", default=0.2
+    )
     min_coverage: Probability = 0.6
-    political_cost: NonNegative = 1.0
+    political_cost: float = _bounded(
+        0.0,
+        100.0,
+        "value lost per unit of tension x sensitivity; 1 in every bundled scenario",
+        default=1.0,
+    )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
-    trust_weight: NonNegative = 0.5
+    trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
     distrust: Probability = 0.3
     export_sensitivity: Probability = 0.6
 
@@ -139,15 +169,30 @@ class NegotiationSpec(_Frozen):
 class DynamicsSpec(_Frozen):
     """Rates of the yearly processes: proposals, learning, trust and tension."""
 
-    proposal_rate: NonNegative = 1.2
-    budget_scale: Positive = 1.0
-    reference_budget: Positive = 10.0
-    cost_noise: NonNegative = 0.2
-    value_noise: NonNegative = 0.2
-    value_of_money: Positive = 0.1
-    instrument_bonus: NonNegative = 0.1
-    success_exponent: NonNegative = 1.0
-    rivalry: NonNegative = 1.0
+    proposal_rate: float = _bounded(
+        0.0,
+        10.0,
+        "proposals per year at the reference budget; bundled 1.2; work grows with it",
+        default=1.2,
+    )
+    budget_scale: float = _bounded(0.0, 100.0, "every budget x this", strict_low=True, default=1.0)
+    reference_budget: float = _bounded(
+        0.01, 1000.0, "US$ bn/yr at which an agency makes proposal_rate proposals", default=10.0
+    )
+    cost_noise: float = _bounded(
+        0.0, 5.0, "lognormal sigma; at 5 one cost in a million is 10^10 times the mean", default=0.2
+    )
+    value_noise: float = _bounded(0.0, 5.0, "lognormal sigma on science and prestige", default=0.2)
+    value_of_money: float = _bounded(
+        0.0, 100.0, "US$ bn a point is worth", strict_low=True, default=0.1
+    )
+    instrument_bonus: float = _bounded(
+        0.0, 10.0, "science added per partner, as a share", default=0.1
+    )
+    success_exponent: float = _bounded(
+        0.0, 10.0, "success = (1 - risk) * coverage^this", default=1.0
+    )
+    rivalry: float = _bounded(0.0, 100.0, "prestige multiplier in a race with a peer", default=1.0)
     learning_rate: Probability = 0.05
     transfer_rate: Probability = 0.1
     trust_gain: Probability = 0.1
@@ -155,8 +200,10 @@ class DynamicsSpec(_Frozen):
     trust_loss_withdrawal: Probability = 0.5
     diplomacy: Probability = 0.05
     tension_drift: Probability = 0.2
-    sunk_cost: NonNegative = 0.5
-    lock_in: NonNegative = 0.1
+    sunk_cost: float = _bounded(
+        0.0, 100.0, "weight of what is already paid on withdrawal", default=0.5
+    )
+    lock_in: float = _bounded(0.0, 100.0, "pull of past partnerships", default=0.1)
 
 
 class PolicySpec(_Frozen):
@@ -214,7 +261,12 @@ class EventSpec(_Frozen):
     missions: list[str] = []  # mission_cost: kinds in the catalog; empty = every kind
     delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     trust_delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-    factor: Positive | None = None
+    factor: (
+        Annotated[
+            float, _bounded(0.01, 100.0, "budget or cost x this; compounding events stay finite")
+        ]
+        | None
+    ) = None
     growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = None
     domain: Domain | None = None
     level: Probability | None = None
@@ -281,14 +333,18 @@ class Scenario(_Frozen):
     description: str = ""
     start_year: Year
     end_year: Year
-    agencies: Annotated[dict[str, AgencySpec], Field(min_length=2)]
+    agencies: dict[str, AgencySpec] = Field(
+        min_length=2, max_length=60, description="at most 60: the bundled eras have 8-18"
+    )
     relations: RelationsSpec = RelationsSpec()
-    missions: Annotated[dict[str, MissionSpec], Field(min_length=1)]
+    missions: dict[str, MissionSpec] = Field(
+        min_length=1, max_length=200, description="kinds in the catalog; at most 200"
+    )
     negotiation: NegotiationSpec = NegotiationSpec()
     dynamics: DynamicsSpec = DynamicsSpec()
     policies: PolicySpec = PolicySpec()
-    events: list[EventSpec] = []
-    under_way: list[UnderWaySpec] = []
+    events: list[EventSpec] = Field([], max_length=10_000, description="at most 10,000")
+    under_way: list[UnderWaySpec] = Field([], max_length=1_000, description="at most 1,000")
     validation: ValidationSpec = ValidationSpec()
 
     @property
@@ -298,68 +354,10 @@ class Scenario(_Frozen):
 
 
 # --------------------------------------------------------------------------
-# Reading YAML with line numbers
+# Reading files: extends
 
-Path_ = tuple[str | int, ...]
-Lines = dict[Path_, tuple[str, int | None]]
-
-
-def _read_yaml(path: Path) -> tuple[Any, Lines]:
-    """Parse ``path`` with the safe loader; map every field path to its line."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([(source, None, "(file)", exc.strerror or str(exc))]) from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError([(source, line, "(yaml)", str(exc.problem))]) from None
-    finally:
-        loader.dispose()
-    lines: Lines = {}
-    if node is not None:
-        _index_lines(node, (), lines, source)
-    if not isinstance(data, dict):
-        raise ScenarioError([(source, 1, "(top)", "a scenario is a YAML mapping")])
-    return data, lines
-
-
-def _index_lines(node: yaml.Node, path: Path_, lines: Lines, source: str) -> None:
-    lines.setdefault(path, (source, node.start_mark.line + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            here = (*path, key)
-            if key in seen:
-                raise ScenarioError(
-                    [
-                        (
-                            source,
-                            key_node.start_mark.line + 1,
-                            _dotted(here),
-                            "duplicate key",
-                        )
-                    ]
-                )
-            seen.add(key)
-            lines[here] = (source, key_node.start_mark.line + 1)
-            _index_lines(value_node, here, lines, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), lines, source)
-
-
-def _dotted(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "(top)"
+#: Most files in a chain of ``extends``.
+MAX_EXTENDS = 20
 
 
 def _merge(base: Any, child: Any) -> Any:
@@ -372,9 +370,17 @@ def _merge(base: Any, child: Any) -> Any:
     return child
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, false for a path the system cannot even look up (a NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or "/" in text or Path(text).exists():
+    if text.endswith((".yaml", ".yml")) or "/" in text or _exists(Path(text)):
         path = Path(text)
         if relative_to is not None and not path.is_absolute():
             path = relative_to / path
@@ -383,20 +389,28 @@ def _resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
 
 
 def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Lines]:
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise ScenarioError([(str(path), None, "(file)", str(exc))]) from None
     if path in chain:
         raise ScenarioError([(str(path), 1, "extends", "circular extends")])
-    data, lines = _read_yaml(path)
+    data, lines = read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
+    src, line = lines[("extends",)]
     if not isinstance(parent, str):
-        src, line = lines[("extends",)]
         raise ScenarioError([(src, line, "extends", "must be a scenario name or path")])
+    if len(chain) + 1 >= MAX_EXTENDS:
+        msg = f"a chain of more than {MAX_EXTENDS} files extending each other"
+        raise ScenarioError([(src, line, "extends", msg)])
     parent_path = _resolve(parent, relative_to=path.parent)
-    if not parent_path.exists():
-        src, line = lines[("extends",)]
+    if not _exists(parent_path):
         raise ScenarioError([(src, line, "extends", f"no scenario {parent!r}")])
+    problem = not_a_scenario_file(parent_path)
+    if problem:
+        raise ScenarioError([(src, line, "extends", f"{parent}: {problem}")])
     base, base_lines = _load_raw(parent_path, (*chain, path))
     return _merge(base, data), {**base_lines, **lines}
 
@@ -422,7 +436,7 @@ def _pydantic_problems(err: ValidationError, lines: Lines, default: str) -> list
         elif e["type"] == "missing":
             msg = "required field is missing"
         src, line = _line_of(loc, lines, default)
-        problems.append((src, line, _dotted(loc), msg))
+        problems.append((src, line, dotted(loc), msg))
     return problems
 
 
@@ -445,6 +459,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                     bad.append((("relations", section, a, b), f"unknown agency {b!r}"))
                 elif a == b:
                     bad.append((("relations", section, a, b), "an agency with itself"))
+    bad.extend(_symmetry_checks(sc.relations))
     for key in sc.relations.bloc_tension:
         parts = key.split("/")
         if len(parts) != 2:
@@ -471,6 +486,91 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                 bad.append((("events", i, "missions", j), f"unknown mission kind {m!r}"))
     bad.extend(_under_way_checks(sc))
     bad.extend(_validation_checks(sc))
+    bad.extend(_workload_checks(sc))
+    return bad
+
+
+#: Most proposals a run may expect. A proposal costs 0.3-1.5 ms (negotiation
+#: included; measured up to 60 agencies, 15 partners and 20 candidates), so a
+#: run at the limit takes 3-15 s; the bundled eras expect 85-480.
+MAX_PROPOSALS = 10_000
+#: Most partners of a mission under Shapley cost sharing, which weighs all
+#: 2**members sub-coalitions of every coalition tried (the bundled catalog: 6).
+MAX_SHAPLEY_PARTNERS = 6
+
+
+def expected_proposals(sc: Scenario) -> float:
+    """The mean number of proposals a run of ``sc`` makes: the work it will take.
+
+    Budgets are projected year by year from their growth and the budget
+    events, as the model moves them (less what the funding pool and missions
+    take, so this is an upper estimate); an agency makes
+    ``proposal_rate * sqrt(budget / reference_budget)`` proposals a year.
+
+    >>> round(expected_proposals(load_scenario("cold_war")))
+    85
+    """
+    dyn = sc.dynamics
+    budget = {name: a.budget * dyn.budget_scale for name, a in sc.agencies.items()}
+    growth = {name: a.budget_growth for name, a in sc.agencies.items()}
+    events: dict[int, list[EventSpec]] = {}
+    for ev in sc.events:
+        if ev.kind == "budget":
+            events.setdefault(ev.year, []).append(ev)
+    total = 0.0
+    for year in range(sc.start_year, sc.end_year + 1):
+        for ev in events.get(year, ()):
+            for name in ev.agencies:
+                budget[name] *= ev.factor if ev.factor is not None else 1.0
+                growth[name] = ev.growth if ev.growth is not None else growth[name]
+        for name, a in sc.agencies.items():
+            if a.founded <= year and (a.dissolved is None or year < a.dissolved):
+                budget[name] *= 1.0 + growth[name]
+                total += dyn.proposal_rate * math.sqrt(budget[name] / dyn.reference_budget)
+    return total
+
+
+def _workload_checks(sc: Scenario) -> list[tuple[Path_, str]]:
+    """A run must finish within seconds: bound the proposals and the Shapley games."""
+    bad: list[tuple[Path_, str]] = []
+    if sc.negotiation.cost_sharing_rule == "shapley":
+        for name, kind in sc.missions.items():
+            if kind.max_partners > MAX_SHAPLEY_PARTNERS:
+                msg = f"at most {MAX_SHAPLEY_PARTNERS} with cost_sharing_rule shapley"
+                bad.append((("missions", name, "max_partners"), msg))
+    if any(a not in sc.agencies for ev in sc.events for a in ev.agencies):
+        return bad  # an unknown agency is reported already
+    expected = expected_proposals(sc)
+    if expected > MAX_PROPOSALS:
+        msg = (
+            f"a run would make about {expected:,.0f} proposals (at most {MAX_PROPOSALS:,}): "
+            "lower budgets, their growth, proposal_rate or the span of years"
+        )
+        bad.append((("dynamics", "proposal_rate"), msg))
+    return bad
+
+
+def _symmetry_checks(rel: RelationsSpec) -> list[tuple[Path_, str]]:
+    """Tension and trust are symmetric: a pair given both ways must agree.
+
+    ``sim.relations`` keeps one value per pair, so with two different values
+    one direction would silently win; no bundled scenario gives a pair twice.
+    """
+    bad: list[tuple[Path_, str]] = []
+    for section in ("tension", "trust"):
+        table = getattr(rel, section)
+        for a, row in table.items():
+            for b, value in row.items():
+                other = table.get(b, {}).get(a)
+                if other is not None and other != value and a < b:
+                    msg = f"{a}->{b} is {value:g} but {b}->{a} is {other:g}: give the pair once"
+                    bad.append((("relations", section, a, b), msg))
+    for key, value in rel.bloc_tension.items():
+        a, _, b = key.partition("/")
+        other = rel.bloc_tension.get(f"{b}/{a}")
+        if other is not None and other != value and a < b:
+            msg = f"{key} is {value:g} but {b}/{a} is {other:g}: give the pair once"
+            bad.append((("relations", "bloc_tension", key), msg))
     return bad
 
 
@@ -554,7 +654,7 @@ def _validate(data: dict, lines: Lines, default: str) -> Scenario:
         problems = []
         for loc, msg in bad:
             src, line = _line_of(loc, lines, default)
-            problems.append((src, line, _dotted(loc), msg))
+            problems.append((src, line, dotted(loc), msg))
         raise ScenarioError(problems)
     return scenario
 
@@ -576,9 +676,9 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         key, sep, value = text.partition("=")
         if not sep or not key:
             raise ScenarioError([("--set", None, text, "write it as key=value")])
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
+        try:  # the file's limits hold here too: no aliases, bounded depth
+            out[key.strip()] = parse_yaml(value)[1]
+        except (yaml.YAMLError, ValueError):
             out[key.strip()] = value
     return out
 
@@ -639,7 +739,7 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         With one ``FILE:LINE: field.path: message`` line per problem.
     """
     path = _resolve(name_or_path)
-    if not path.exists():
+    if not _exists(path):
         known = ", ".join(bundled_scenarios())
         raise ScenarioError(
             [

@@ -11,12 +11,17 @@ Saltelli, A. et al. (2010). Variance based sensitivity analysis of model
 output. Computer Physics Communications 181(2), 259-270.
 Morris, M. D. (1991). Factorial sampling plans for preliminary computational
 experiments. Technometrics 33(2), 161-174.
+Campolongo, F., Cariboni, J. & Saltelli, A. (2007). An effective screening
+design for sensitivity analysis of large models. Environmental Modelling &
+Software 22(10), 1509-1518.
 Herman, J. & Usher, W. (2017). SALib: an open-source Python library for
 sensitivity analysis. Journal of Open Source Software 2(9), 97.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +36,35 @@ from sim.summary import tradeoff_metrics
 
 __all__ = [
     "SensitivityResult",
+    "SmallSampleWarning",
+    "UndefinedMetricError",
     "analyze",
     "evaluate_function",
     "parse_bounds",
     "sample",
     "sensitivity",
+    "small_sample_problem",
 ]
 
 METHODS = ("sobol", "morris")
+#: Widest acceptable 95 % half-width of a Sobol index: indices live in [0, 1],
+#: so wider intervals cannot tell a parameter that matters from one that does
+#: not. N=8 gives 0.6-0.9; N=256 gives 0.15-0.2 (README: S1 0.91 +- 0.16).
+MAX_HALF_WIDTH = 0.25
+#: The half-width the advice aims at: enough to rank parameters.
+TARGET_HALF_WIDTH = 0.1
+#: Smallest Sobol base sample worth reading (Saltelli et al. 2010 use 2**10 and more).
+MIN_SOBOL_N = 64
+#: Fewest Morris trajectories; Campolongo et al. (2007) use 10 to 50.
+MIN_MORRIS_N = 10
+
+
+class SmallSampleWarning(UserWarning):
+    """The sample is too small for the confidence intervals of its indices."""
+
+
+class UndefinedMetricError(ValueError):
+    """Some sample points have no value of the metric (failed runs, or undefined)."""
 
 
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
@@ -55,6 +81,8 @@ def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
         lo = hi = float("nan")
     if not sep or not name or len(parts) != 2 or not lo < hi:
         raise ScenarioError([("--param", None, text, "write name=lo:hi with lo < hi")])
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ScenarioError([("--param", None, text, "the bounds must be finite numbers")])
     return name, (lo, hi)
 
 
@@ -130,7 +158,44 @@ def evaluate_function(
     """Sensitivity of a plain function of the sample matrix (used to check the wrapper)."""
     problem, x = sample(method, bounds, n, seed)
     y = np.asarray(function(x), float)
-    return SensitivityResult(method, "y", analyze(method, problem, x, y, seed), problem, x, y)
+    indices = analyze(method, problem, x, y, seed)
+    _warn_if_small(method, n, indices)
+    return SensitivityResult(method, "y", indices, problem, x, y)
+
+
+def small_sample_problem(method: str, n: int, indices: pd.DataFrame) -> str | None:
+    """Why ``n`` is too small for these indices, with the ``n`` to use; or None.
+
+    Sobol: ``n`` below :data:`MIN_SOBOL_N`, or a 95 % half-width of ``S1`` or
+    ``ST`` above :data:`MAX_HALF_WIDTH`. Half-widths shrink as ``1/sqrt(n)``,
+    so the advice is the power of two that brings the widest one to
+    :data:`TARGET_HALF_WIDTH`. Morris: fewer than :data:`MIN_MORRIS_N` trajectories.
+
+    >>> idx = pd.DataFrame({"S1_conf": [0.93, 0.2], "ST_conf": [0.5, 0.1]})
+    >>> small_sample_problem("sobol", 8, idx)
+    'Sobol indices at N=8 have 95 % intervals up to +-0.93: too few samples; for +-0.1 use --n 1024'
+    >>> small_sample_problem("sobol", 256, idx.assign(S1_conf=0.05, ST_conf=0.04)) is None
+    True
+    """
+    if method == "morris":
+        if n >= MIN_MORRIS_N:
+            return None
+        return f"Morris with {n} trajectories is too few to rank parameters; use --n {MIN_MORRIS_N}"
+    widest = float(np.nanmax(indices[["S1_conf", "ST_conf"]].to_numpy(float), initial=0.0))
+    if n >= MIN_SOBOL_N and widest <= MAX_HALF_WIDTH:
+        return None
+    needed = max(MIN_SOBOL_N, n * (widest / TARGET_HALF_WIDTH) ** 2)
+    advice = 2 ** math.ceil(math.log2(needed))
+    return (
+        f"Sobol indices at N={n} have 95 % intervals up to +-{widest:.2f}: "
+        f"too few samples; for +-{TARGET_HALF_WIDTH:g} use --n {advice}"
+    )
+
+
+def _warn_if_small(method: str, n: int, indices: pd.DataFrame) -> None:
+    problem = small_sample_problem(method, n, indices)
+    if problem:
+        warnings.warn(problem, SmallSampleWarning, stacklevel=3)
 
 
 def sensitivity(
@@ -175,11 +240,12 @@ def sensitivity(
         raise ScenarioError([("--metric", None, metric, "unknown end-of-run metric")])
     y = runs.groupby("point")[metric].mean().reindex(range(len(points))).to_numpy()
     if np.isnan(y).any():
-        raise ValueError(
+        raise UndefinedMetricError(
             f"{int(np.isnan(y).sum())} sample points have no value of {metric} "
             "(failed runs or an undefined metric); see the batch's errors"
         )
     indices = analyze(method, problem, x, y, seed)
+    _warn_if_small(method, n, indices)
     return SensitivityResult(method, metric, indices, problem, x, y, batch)
 
 

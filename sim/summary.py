@@ -11,6 +11,8 @@ from scipy import stats
 __all__ = [
     "BETTER",
     "END_METRICS",
+    "METRICS",
+    "METRIC_RANGES",
     "TRADEOFF_METRICS",
     "mean_ci",
     "pareto_front",
@@ -65,6 +67,36 @@ BETTER = {
     "duplication": -1,
 }
 
+#: Every end-of-run metric a command can name (``--metric``, ``--metrics``).
+METRICS: tuple[str, ...] = tuple(dict.fromkeys([*END_METRICS, *TRADEOFF_METRICS]))
+
+_COUNT = (0.0, np.inf)
+_SHARE = (0.0, 1.0)
+#: The values each metric can take; intervals of a mean are clipped to them.
+#: Metrics not listed (``cost_saved`` can be negative) are not clipped.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    "missions_started": _COUNT,
+    "joint_missions_started": _COUNT,
+    "withdrawals": _COUNT,
+    "failures": _COUNT,
+    "failed_negotiations": _COUNT,
+    "duplication": _COUNT,
+    "disruption": _COUNT,
+    "active_agencies": _COUNT,
+    "network_components": _COUNT,
+    "science_output": _COUNT,
+    "science_per_dollar": _COUNT,
+    "cooperation_rate": _SHARE,
+    "cross_bloc_share": _SHARE,
+    "mean_tension": _SHARE,
+    "mean_trust": _SHARE,
+    "network_density": _SHARE,
+    "network_clustering": _SHARE,
+    "fairness_gini": _SHARE,
+    "autonomy": _SHARE,
+    "rival_dependence": _SHARE,
+}
+
 _TOTALS = [
     "missions_started",
     "joint_missions_started",
@@ -90,6 +122,8 @@ def run_metrics(model: pd.DataFrame) -> pd.DataFrame:
     The identity and parameter columns of each run are kept in front.
     See :data:`END_METRICS` for how each metric is formed.
     """
+    if model.empty:  # every run failed: no rows (and perhaps no columns) to summarize
+        return pd.DataFrame(columns=[*_id_columns(model), *END_METRICS])
     ids = _id_columns(model) or ["_run"]
     frame = model if ids != ["_run"] else model.assign(_run=0)
     frame = frame.assign(
@@ -110,22 +144,39 @@ def run_metrics(model: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_run") if "_run" in out else out
 
 
-def mean_ci(values: pd.Series, level: float = 0.95) -> pd.Series:
+def mean_ci(
+    values: pd.Series,
+    level: float = 0.95,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+) -> pd.Series:
     """Mean, standard deviation, count and a t-interval of the mean.
 
     NaN values (e.g. a cooperation rate in a year with no mission) are left
-    out. With one value the interval is the value itself.
+    out. With one value the interval is the value itself. The interval is
+    clipped to ``bounds``, the values the metric can take (see
+    :data:`METRIC_RANGES`): a mean of counts is never negative and a mean of
+    shares stays in [0, 1], so the t-interval's tail beyond them is empty.
+    Inside the bounds the interval is the plain t-interval.
 
     >>> mean_ci(pd.Series([1.0, 2.0, 3.0]))[["mean", "ci_low", "ci_high"]].round(3).tolist()
     [2.0, -0.484, 4.484]
+    >>> float(mean_ci(pd.Series([1.0, 2.0, 3.0]), bounds=(0, np.inf))["ci_low"])
+    0.0
     """
     x = values.dropna().to_numpy(float)
     n = len(x)
     mean = x.mean() if n else np.nan
     sd = x.std(ddof=1) if n > 1 else 0.0
     half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n) if n > 1 else 0.0
+    low, high = bounds
     return pd.Series(
-        {"mean": mean, "sd": sd, "n": n, "ci_low": mean - half, "ci_high": mean + half}
+        {
+            "mean": mean,
+            "sd": sd,
+            "n": n,
+            "ci_low": max(mean - half, low) if n else np.nan,
+            "ci_high": min(mean + half, high) if n else np.nan,
+        }
     )
 
 
@@ -146,13 +197,15 @@ def summarize(
     Returns
     -------
     DataFrame
-        Columns ``by``, ``metric``, ``mean``, ``sd``, ``n``, ``ci_low``, ``ci_high``.
+        Columns ``by``, ``metric``, ``mean``, ``sd``, ``n``, ``ci_low``, ``ci_high``;
+        each interval is clipped to the metric's range in :data:`METRIC_RANGES`.
     """
     rows = []
     for keys, group in table.groupby(list(by), sort=False, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
         for metric in metrics:
-            stat = mean_ci(group[metric], level)
+            bounds = METRIC_RANGES.get(metric, (-np.inf, np.inf))
+            stat = mean_ci(group[metric], level, bounds)
             rows.append({**dict(zip(by, keys, strict=True)), "metric": metric, **stat})
     out = pd.DataFrame(rows)
     if len(out):

@@ -1,9 +1,12 @@
 """The spacecoop command: run writes tables and plots; same seed, same bytes."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
 
@@ -279,3 +282,113 @@ def test_calibrate_keeps_points_where_every_pattern_holds(tmp_path, capsys):
 def test_calibrate_needs_declared_ranges(capsys):
     assert main(["calibrate", "iss_era", "--n", "2"]) == 2
     assert "validation.calibrate" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# Bad command lines: one line, exit 2, before any scenario is loaded or run
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if a scenario is loaded or a batch or run starts."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    import sim.batch
+    import sim.cli
+
+    monkeypatch.setattr(sim.batch, "run_batch", refuse)
+    monkeypatch.setattr(sim.cli, "load_scenario", refuse)
+    monkeypatch.setattr(sim.cli, "run", refuse)
+
+
+def _read_only_folder(tmp_path):
+    """A folder this process cannot write in (root writes anywhere chmod allows)."""
+    if os.geteuid() == 0:
+        return Path("/sys")  # sysfs refuses new entries, even to root
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+SENS = ["sensitivity", "cold_war", "--param", "policies.treaty=0:0.5"]
+SWEEP = ["sweep", "cold_war", "--param", "policies.treaty=0:0.5:2"]
+TRADE = ["tradeoff", "cold_war", "--lever", "policies.treaty=0:0.5:2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["batch", "cold_war", "--workers", "-1"], "error: --workers: must be at least 1 (got -1)"),
+        (["batch", "cold_war", "--workers", "0"], "error: --workers: must be at least 1"),
+        (["batch", "cold_war", "--chunk-size", "-1"], "error: --chunk-size: must be at least 1"),
+        (["batch", "cold_war", "--seed", "-1"], "error: --seed: must be a whole number from 0"),
+        (["run", "cold_war", "--seed", "-1"], "error: --seed: must be a whole number from 0"),
+        (["batch", "cold_war", "--replicates", "0"], "error: --replicates: must be at least 1"),
+        (
+            ["batch", "cold_war", "--replicates", "1000000000"],
+            "at most 100,000 (got 1,000,000,000)",
+        ),
+        ([*SENS, "--replicates", "0"], "error: --replicates: must be at least 1 (got 0)"),
+        ([*SENS, "--n", "0"], "error: --n: must be at least 1 (got 0)"),
+        (["calibrate", "cold_war", "--n", "0"], "error: --n: must be at least 1 (got 0)"),
+        ([*SWEEP, "--metric", "bogus"], "error: --metric: unknown metric 'bogus' (known: "),
+        ([*SENS, "--metric", "bogus"], "error: --metric: unknown metric 'bogus' (known: "),
+        ([*TRADE, "--metrics", "autonomy,bogus"], "error: --metrics: unknown metric 'bogus'"),
+        (["batch", "cold_war", "--scheduler", "tcp://x:1"], "--scheduler: needs --executor dask"),
+        (["batch", "cold_war", "--resume"], "error: --resume: needs --out"),
+        (["report", "cold_war", "--out", "r", "--resume"], "'report' keeps its runs in memory"),
+        (["app", "--port", "70000"], "error: --port: must be between 1 and 65535"),
+        (["sweep", "cold_war", "--param", "x=0:1:100000"], "100,000 values in 'x=0:1:100000'"),
+        (["batch", "cold_war", "--set", "x=&a [*a]"], "--set: x: anchors (&name) are not allowed"),
+        (["batch", "cold_war", "--set", "x=" + "[" * 60 + "]" * 60], "nested too deeply"),
+        (["tradeoff", "cold_war", "--lever", "x=" + "[" * 60 + "]" * 60], "--lever: x: nested"),
+    ],
+)
+def test_bad_flags_are_one_line_errors_before_any_work(no_work, capsys, argv, expected):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err, err
+
+
+def test_out_an_existing_file_is_refused(no_work, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    for argv in (["batch", "cold_war"], ["run", "cold_war"], SWEEP):
+        assert main([*argv, "--out", str(afile)]) == 2
+        assert capsys.readouterr().err == f"error: --out: {afile} is a file, not a folder\n"
+        assert main([*argv, "--out", str(afile / "sub")]) == 2
+        assert "is a file, not a folder" in capsys.readouterr().err
+    assert afile.read_text() == "keep me"
+
+
+def test_out_in_a_read_only_folder_is_refused(no_work, tmp_path, capsys):
+    out = _read_only_folder(tmp_path) / "spacecoop-out"
+    assert main(["batch", "cold_war", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out: cannot write in {out}: ") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_the_out_probe_leaves_nothing(tmp_path, capsys):
+    assert main(["batch", "cold_war", "--seed", "-1", "--out", str(tmp_path / "o")]) == 2
+    assert main(["batch", "cold_war", "--scheduler", "x", "--out", str(tmp_path)]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_argparse_errors_return_2_without_a_traceback(capsys):
+    assert main(["batch", "cold_war", "--workers", "abc"]) == 2
+    assert main(["no-such-verb"]) == 2
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid int value: 'abc'" in err and "Traceback" not in err
+
+
+def test_a_corrected_command_runs_after_a_refused_one(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["batch", "cold_war", "--replicates", "0", "--out", str(out)]) == 2
+    assert not out.exists()
+    argv = ["batch", "cold_war", "--replicates", "1", "--executor", "serial", "--no-progress"]
+    assert main([*argv, "--out", str(out)]) == 0

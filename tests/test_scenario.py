@@ -1,16 +1,27 @@
 """Scenarios: bundled files load; every error names file, line and field; overrides."""
 
+import os
+import time
+
 import pytest
 from conftest import MINIMAL
 from pydantic import ValidationError
 
 from sim.cli import main
+from sim.run import run
 from sim.scenario import (
+    MAX_EXTENDS,
+    MAX_PROPOSALS,
+    MAX_SHAPLEY_PARTNERS,
+    SCENARIO_DIR,
     ScenarioError,
     apply_overrides,
     bundled_scenarios,
+    expected_proposals,
     load_scenario,
+    parse_assignments,
 )
+from sim.scenario_yaml import MAX_FILE_BYTES
 
 
 @pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era", "artemis_vs_ilrs"])
@@ -254,3 +265,247 @@ def test_bad_overrides_are_rejected(key, value, fragment):
         apply_overrides(load_scenario("cold_war"), {key: value})
     assert str(info.value).startswith("--set: ")
     assert fragment in str(info.value)
+
+
+# --------------------------------------------------------------------------
+# Hostile files: one FILE:LINE: field: message each, fast, in bounded memory
+
+COLD_WAR = (SCENARIO_DIR / "cold_war.yaml").read_text(encoding="utf-8")
+
+
+def _one_line_error(path) -> str:
+    text = _error_of(path)
+    assert len(text.splitlines()) == 1, text
+    assert text.startswith(str(path.parent)), text
+    return text
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (("# caf\u00e9\n" + COLD_WAR).encode("latin-1"), ":1: (text): not UTF-8 text (byte 0xe9"),
+        (COLD_WAR.encode("utf-16"), ":1: (text): not UTF-8 text (byte 0xff at offset 0)"),
+        (COLD_WAR.encode("utf-16-le"), ":1: (text): control character U+0000 (a NUL byte"),
+        (b"name: x\n\x00\n", ":2: (text): control character U+0000"),
+        (
+            b"name: x\nstart_year: 1957\n\x07end_year: 1975\n",
+            ":3: (text): control character U+0007",
+        ),
+        (b"name: " + b"[" * 5000 + b"]" * 5000, ":1: (yaml): nested too deeply"),
+        (b"a: &a [*a]\n", ":1: (yaml): anchors (&name) are not allowed"),
+        (b"a: [1]\nb: *a\n", ":2: (yaml): aliases (*name) are not allowed"),
+        (b"x: [" + b",".join([b"1"] * 150_000) + b"]\n", ":1: (yaml): more than 100,000 values"),
+        (b"events: [" + b",".join([b"{}"] * 10_001) + b"]\n", ":1: events: more than 10,000 items"),
+    ],
+    ids=[
+        "latin1",
+        "utf16",
+        "utf16-no-bom",
+        "nul",
+        "bell",
+        "5000-brackets",
+        "recursive-alias",
+        "alias",
+        "many-values",
+        "long-list",
+    ],
+)
+def test_hostile_bytes_are_one_line_errors(tmp_path, data, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(data)
+    assert fragment in _one_line_error(path)
+
+
+def test_billion_laughs_fails_fast(tmp_path):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefghi", "bcdefghij", strict=True):
+        lines.append(f"{name}: &{name} [{','.join([f'*{prev}'] * 9)}]")
+    path = tmp_path / "laughs.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    assert "anchors (&name) are not allowed" in _one_line_error(path)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_50_mb_event_list_fails_fast(tmp_path):
+    event = "  - {year: 1960, kind: tension, blocs: [west, east], delta: 0.0}\n"
+    path = tmp_path / "big.yaml"
+    with path.open("w") as fh:
+        fh.write(COLD_WAR.replace("extends: _common", f"extends: {SCENARIO_DIR / '_common.yaml'}"))
+        fh.write("more_events:\n")
+        for _ in range(50_000_000 // len(event) + 1):
+            fh.write(event)
+    start = time.perf_counter()
+    assert "a scenario file holds at most 1,000,000" in _one_line_error(path)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/proc/self/environ", "."])
+def test_extends_reads_only_regular_files(write_yaml, target):
+    path = write_yaml(f"extends: {target}\n")
+    start = time.perf_counter()
+    text = _error_of(path)
+    assert len(text.splitlines()) == 1, text
+    assert time.perf_counter() - start < 1.0
+    assert "not a regular file" in text or "control character U+0000" in text
+
+
+def test_extends_to_a_fifo_does_not_block(write_yaml, tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    path = write_yaml("extends: pipe.yaml\n")
+    assert "extends: pipe.yaml: not a regular file" in _one_line_error(path)
+
+
+def test_a_1200_file_extends_chain_stops_at_the_limit(tmp_path):
+    (tmp_path / "f0.yaml").write_text(
+        COLD_WAR.replace("extends: _common", f"extends: {SCENARIO_DIR / '_common.yaml'}")
+    )
+    for i in range(1, 1200):
+        (tmp_path / f"f{i}.yaml").write_text(f"extends: f{i - 1}.yaml\n")
+    text = _one_line_error(tmp_path / "f1199.yaml")
+    assert f":1: extends: a chain of more than {MAX_EXTENDS} files" in text
+
+
+def test_a_chain_within_the_limit_loads(tmp_path):
+    (tmp_path / "f0.yaml").write_text(
+        COLD_WAR.replace("extends: _common", f"extends: {SCENARIO_DIR / '_common.yaml'}")
+    )
+    for i in range(1, MAX_EXTENDS - 1):
+        (tmp_path / f"f{i}.yaml").write_text(f"extends: f{i - 1}.yaml\n")
+    assert load_scenario(tmp_path / f"f{MAX_EXTENDS - 2}.yaml").name == "cold_war"
+
+
+def test_bundled_scenarios_are_within_every_limit():
+    for path in SCENARIO_DIR.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.encode()) < MAX_FILE_BYTES / 10  # depth, aliases: every load checks
+
+
+def test_exponents_without_a_dot_are_numbers(write_yaml):
+    path = write_yaml(COLD_WAR.replace("extends: _common", f"extends: {SCENARIO_DIR}/_common.yaml"))
+    assert apply_overrides(load_scenario(path), {"agencies.NASA.budget": 1e2}).agencies[
+        "NASA"
+    ].budget == pytest.approx(100.0)
+    assert parse_assignments(["a=1e2", "b=-2.5E-1", "c=e5"]) == {"a": 100.0, "b": -0.25, "c": "e5"}
+
+
+# --------------------------------------------------------------------------
+# Values that validate must run, within seconds
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("agencies.NASA.budget", ".inf", "finite number"),
+        ("agencies.NASA.budget", "1e308", "less than or equal to 1000"),
+        ("agencies.NASA.budget", "1e8", "less than or equal to 1000"),
+        ("agencies.NASA.budget", ".nan", "finite number"),
+        ("dynamics.value_noise", "1e6", "less than or equal to 5"),
+        ("dynamics.proposal_rate", "1e6", "less than or equal to 10"),
+        ("negotiation.political_cost", ".inf", "finite number"),
+        ("missions.science_satellite.weight", ".inf", "finite number"),
+        ("agencies.NASA.motives.prestige", ".inf", "finite number"),
+        ("agencies.NASA.motives.cost", "1e-300", "greater than or equal to 0.01"),
+        ("dynamics.reference_budget", "1e-9", "greater than or equal to 0.01"),
+        ("end_year", "2200", "a run would make about"),
+        ("negotiation.cost_sharing_rule", "shapley", None),
+    ],
+)
+def test_values_that_would_crash_or_stall_a_run_are_refused(capsys, key, value, fragment):
+    code = main(["run", "cold_war", "--set", f"{key}={value}", "--no-plots"])
+    err = capsys.readouterr().err
+    if fragment is None:  # a legal change: the run goes ahead
+        assert code == 0 and not err
+        return
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("--set: "), err
+    assert fragment in err
+
+
+def test_a_mission_event_factor_is_bounded(write_yaml):
+    path = write_yaml(
+        MINIMAL.replace(
+            "delta: -0.2}",
+            "delta: -0.2}\n  - {year: 2003, kind: mission_cost, factor: 1.0e+300}",
+        )
+    )
+    assert "events[1].factor: Input should be less than or equal to 100" in _error_of(path)
+
+
+def test_shapley_sharing_is_limited_in_partners():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(
+            "cold_war",
+            {
+                "negotiation.cost_sharing_rule": "shapley",
+                "missions.modular_station.max_partners": MAX_SHAPLEY_PARTNERS + 1,
+            },
+        )
+    assert "missions.modular_station.max_partners: at most 6 with cost_sharing_rule shapley" in str(
+        info.value
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["cold_war", "detente", "iss_era", "artemis_vs_ilrs", "full_history"]
+)
+def test_bundled_scenarios_expect_modest_work(name):
+    assert 50 < expected_proposals(load_scenario(name)) < MAX_PROPOSALS / 10
+
+
+def test_expected_proposals_follow_budget_events(write_yaml):
+    flat = load_scenario(write_yaml(MINIMAL))
+    doubled = load_scenario(
+        write_yaml(
+            MINIMAL.replace(
+                "delta: -0.2}",
+                "delta: -0.2}\n  - {year: 2000, kind: budget, agencies: [A, B], factor: 4.0}",
+            ),
+            "b.yaml",
+        )
+    )
+    # sqrt(4) = 2: proposals double when budgets quadruple, from the first year
+    assert expected_proposals(doubled) == pytest.approx(2 * expected_proposals(flat))
+
+
+@pytest.mark.slow
+def test_a_run_at_the_work_limit_takes_seconds():
+    sc = load_scenario(
+        "full_history", {"dynamics.proposal_rate": 7.0, "dynamics.budget_scale": 4.0}
+    )
+    assert MAX_PROPOSALS / 2 < expected_proposals(sc) <= MAX_PROPOSALS
+    start = time.perf_counter()
+    run(sc, seed=0)
+    assert time.perf_counter() - start < 20.0
+
+
+# --------------------------------------------------------------------------
+# Relations are symmetric
+
+
+def test_an_asymmetric_tension_names_both_entries(write_yaml):
+    path = write_yaml(
+        MINIMAL.replace(
+            "  bloc_tension: {west/east: 0.5}",
+            "  bloc_tension: {west/east: 0.5}\n  tension: {A: {B: 0.2}, B: {A: 0.9}}",
+        )
+    )
+    text = _one_line_error(path)
+    assert "relations.tension.A.B: A->B is 0.2 but B->A is 0.9: give the pair once" in text
+
+
+def test_an_asymmetric_bloc_tension_is_refused(write_yaml):
+    path = write_yaml(MINIMAL.replace("{west/east: 0.5}", "{west/east: 0.5, east/west: 0.7}"))
+    assert "relations.bloc_tension.east/west: east/west is 0.7 but west/east is 0.5" in (
+        _one_line_error(path)
+    )
+
+
+def test_a_pair_given_twice_with_one_value_is_fine(write_yaml):
+    path = write_yaml(
+        MINIMAL.replace(
+            "  bloc_tension: {west/east: 0.5}",
+            "  bloc_tension: {west/east: 0.5}\n  trust: {A: {B: 0.4}, B: {A: 0.4}}",
+        )
+    )
+    assert load_scenario(path).relations.trust["B"]["A"] == 0.4

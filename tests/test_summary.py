@@ -1,11 +1,15 @@
 """Summaries: confidence intervals and end-of-run metrics on hand-made tables."""
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
-from sim.summary import mean_ci, run_metrics, summarize
+from sim.summary import END_METRICS, METRIC_RANGES, METRICS, mean_ci, run_metrics, summarize
 
 
 def test_t_interval_on_known_values():
@@ -95,3 +99,70 @@ def test_tradeoff_metrics_on_a_hand_made_run():
     assert runs.disruption.tolist() == [2]  # one withdrawal, one cancellation
     pts = pd.DataFrame({"autonomy": [0.9, 0.9], "disruption": [1.0, 2.0]})
     assert pareto_front(pts, "autonomy", "disruption").tolist() == [True, False]
+
+
+def test_a_count_interval_never_goes_below_zero():
+    counts = pd.Series([0.0, 0.0, 0.0, 5.0])  # t-interval of the mean: [-2.73, 5.23]
+    s = mean_ci(counts, bounds=METRIC_RANGES["withdrawals"])
+    assert s["ci_low"] == 0.0
+    assert s["ci_high"] == pytest.approx(1.25 + stats.t.ppf(0.975, 3) * 2.5 / 2)
+
+
+def test_a_share_interval_stays_in_the_unit_interval():
+    shares = pd.Series([1.0, 1.0, 0.2])
+    s = mean_ci(shares, bounds=METRIC_RANGES["cooperation_rate"])
+    assert s["ci_low"] >= 0.0 and s["ci_high"] == 1.0
+    low = mean_ci(pd.Series([0.0, 0.0, 0.3]), bounds=METRIC_RANGES["autonomy"])
+    assert low["ci_low"] == 0.0 and low["ci_high"] < 1.0
+
+
+def test_summarize_clips_by_metric_and_leaves_in_range_intervals_alone():
+    runs = pd.DataFrame(
+        {
+            "g": ["a"] * 4,
+            "failures": [0, 0, 0, 5],
+            "cooperation_rate": [0.4, 0.5, 0.5, 0.6],
+            "cost_saved": [-1.0, 0.0, 0.0, 5.0],
+        }
+    )
+    out = summarize(runs, ["g"], ["failures", "cooperation_rate", "cost_saved"])
+    by = out.set_index("metric")
+    assert by.loc["failures", "ci_low"] == 0.0
+    plain = mean_ci(runs["cooperation_rate"])
+    assert by.loc["cooperation_rate", ["ci_low", "ci_high"]].tolist() == [
+        plain["ci_low"],
+        plain["ci_high"],
+    ]
+    assert by.loc["cost_saved", "ci_low"] < 0  # can be negative: not clipped
+
+
+def test_every_metric_a_command_names_has_a_range_or_is_signed():
+    signed = {"cost_saved"}
+    assert set(METRICS) - set(METRIC_RANGES) == signed
+    for low, high in METRIC_RANGES.values():
+        assert low == 0.0 and high in (1.0, np.inf)
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30))
+def test_share_intervals_are_in_range_and_hold_the_mean(values):
+    s = mean_ci(pd.Series(values), bounds=(0.0, 1.0))
+    assert 0.0 <= s["ci_low"] <= s["mean"] + 1e-12 and s["mean"] - 1e-12 <= s["ci_high"] <= 1.0
+
+
+def test_a_batch_where_every_run_failed_still_summarizes(tmp_path):
+    from sim.batch import BatchResult
+    from sim.report import REPORT_METRICS, _group_columns, format_summary, write_summaries
+
+    for model in (pd.DataFrame(), pd.DataFrame(columns=["run_id", "scenario", "year"])):
+        runs = run_metrics(model)
+        assert runs.empty and set(END_METRICS) <= set(runs.columns)
+        by = _group_columns(runs)
+        summary = summarize(runs, by, REPORT_METRICS)
+        assert format_summary(summary, by).empty
+    errors = pd.DataFrame({"run_id": [0], "error": ["ValueError: boom"]})
+    batch = mock.Mock(spec=BatchResult, model=pd.DataFrame(), n_runs=1, n_failed=1, errors=errors)
+    paths = write_summaries(batch, tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert "1 runs (0 or more per group), 1 failed." in report and "boom" in report
+    assert all(p.exists() for p in paths)
