@@ -15,16 +15,15 @@ import traceback
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import ExitStack
-from dataclasses import dataclass
 from functools import cache, partial
-from itertools import product
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import UsageError
+from sim.arguments import check_batch_arguments
+from sim.design import RunSpec, design, grid, param_column, parse_axis, run_seed
 from sim.executors import (
     SerialExecutor,
     dask_executor,
@@ -33,7 +32,7 @@ from sim.executors import (
     sigterm_as_interrupt,
 )
 from sim.run import TABLES, run
-from sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario
 from sim.store import (
     ERRORS,
     BatchStore,
@@ -66,98 +65,6 @@ ERROR_DTYPES = {
     "error": "str",
 }
 ERROR_COLUMNS = list(ERROR_DTYPES)
-
-
-@dataclass(frozen=True, slots=True)
-class RunSpec:
-    """One run of a batch: which scenario, which parameter point, which seed."""
-
-    run_id: int
-    scenario: str
-    point: int
-    replicate: int
-    seed: int
-    params: tuple[tuple[str, Any], ...] = ()
-
-
-def run_seed(root_seed: int, run_id: int) -> int:
-    """The seed of run ``run_id``: a child of ``SeedSequence(root_seed)`` by position.
-
-    Equal to ``SeedSequence(root_seed).spawn(n)[run_id]`` drawn as one 63-bit
-    integer, so a single run can be repeated with ``sim.run(scenario, seed=...)``.
-
-    >>> run_seed(0, 0) == run_seed(0, 0) != run_seed(0, 1)
-    True
-    """
-    child = np.random.SeedSequence(root_seed, spawn_key=(run_id,))
-    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def param_column(path: str) -> str:
-    """Column name of a dotted parameter: ``agencies.NASA.budget`` -> ``agencies_nasa_budget``.
-
-    >>> param_column("negotiation.cost_sharing_rule")
-    'negotiation_cost_sharing_rule'
-    """
-    return path.replace(".", "_").replace("-", "_").lower()
-
-
-def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Full-factorial grid of parameter points, the last axis varying fastest.
-
-    >>> grid({"a": [1, 2], "b": ["x", "y"]})
-    [{'a': 1, 'b': 'x'}, {'a': 1, 'b': 'y'}, {'a': 2, 'b': 'x'}, {'a': 2, 'b': 'y'}]
-    """
-    names = list(axes)
-    return [dict(zip(names, values, strict=True)) for values in product(*axes.values())]
-
-
-def parse_axis(text: str) -> tuple[str, list[Any]]:
-    """Parse a sweep axis: ``name=start:stop:num`` (evenly spaced) or ``name=a,b,c``.
-
-    >>> parse_axis("negotiation.integration_overhead=0:0.4:3")
-    ('negotiation.integration_overhead', [0.0, 0.2, 0.4])
-    >>> parse_axis("negotiation.cost_sharing_rule=nash,shapley")
-    ('negotiation.cost_sharing_rule', ['nash', 'shapley'])
-    """
-    import yaml
-
-    name, sep, spec = text.partition("=")
-    if not sep or not name or not spec:
-        raise ScenarioError([("--param", None, text, "write name=start:stop:num or name=a,b,c")])
-    if ":" in spec:
-        parts = spec.split(":")
-        try:
-            start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
-        except (ValueError, IndexError):
-            raise ScenarioError([("--param", None, name, f"bad range {spec!r}")]) from None
-        if len(parts) != 3 or num < 1:
-            raise ScenarioError([("--param", None, name, f"bad range {spec!r}")])
-        values = [round(float(v), 12) for v in np.linspace(start, stop, num)]
-        if all("." not in p and "e" not in p.lower() for p in parts[:2]) and all(
-            v.is_integer() for v in values
-        ):
-            return name, [int(v) for v in values]  # an integer field stays integer
-        return name, values
-    return name, [yaml.safe_load(v) for v in spec.split(",")]
-
-
-def design(
-    scenarios: Sequence[str],
-    replicates: int,
-    points: Sequence[Mapping[str, Any]] = ({},),
-    seed: int = 0,
-) -> list[RunSpec]:
-    """Every run of a batch, in order: scenario, then parameter point, then replicate."""
-    specs = []
-    for name in scenarios:
-        for p, point in enumerate(points):
-            for r in range(replicates):
-                run_id = len(specs)
-                specs.append(
-                    RunSpec(run_id, name, p, r, run_seed(seed, run_id), tuple(point.items()))
-                )
-    return specs
 
 
 def _label(scenario: str | Path | Scenario) -> str:
@@ -197,15 +104,16 @@ def run_chunk(
     return tables, _errors_frame(errors)
 
 
-def _ident(spec: RunSpec) -> dict[str, Any]:
-    return {
+def _ident(spec: RunSpec, params: bool = True) -> dict[str, Any]:
+    """The columns in front of every row of a run: its identity, then its parameters."""
+    ident = {
         "run_id": spec.run_id,
         "seed": spec.seed,
         "scenario": spec.scenario,
         "point": spec.point,
         "replicate": spec.replicate,
-        **{param_column(k): v for k, v in spec.params},
     }
+    return {**ident, **{param_column(k): v for k, v in spec.params}} if params else ident
 
 
 @cache
@@ -234,15 +142,7 @@ def _errors_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _error_row(spec: RunSpec, message: str) -> dict[str, Any]:
     params = ";".join(f"{k}={v}" for k, v in spec.params)
-    return {
-        "run_id": spec.run_id,
-        "seed": spec.seed,
-        "scenario": spec.scenario,
-        "point": spec.point,
-        "replicate": spec.replicate,
-        "params": params,
-        "error": message,
-    }
+    return {**_ident(spec, params=False), "params": params, "error": message}
 
 
 class BatchResult:
@@ -332,35 +232,6 @@ def _auto_chunk_size(n_runs: int, workers: int) -> int:
     return max(1, min(50, math.ceil(n_runs / (8 * max(workers, 1)))))
 
 
-EXECUTORS = ("process", "dask", "serial")
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_arguments(replicates, seed, executor, workers, chunk_size, scheduler) -> None:
-    """Every argument of :func:`run_batch`, checked before anything starts or is written."""
-    for flag, value, low in (
-        ("--replicates", replicates, 1),
-        ("--seed", seed, 0),
-        ("--workers", workers, 1),
-        ("--chunk-size", chunk_size, 1),
-    ):
-        if value is None and flag in ("--workers", "--chunk-size"):
-            continue
-        if not _whole(value):
-            raise UsageError(flag, f"must be a whole number (got {value!r})")
-        if value < low:
-            raise UsageError(flag, f"must be at least {low} (got {value})")
-    if seed >= 2**63:
-        raise UsageError("--seed", f"must be below 2**63 (got {seed})")
-    if not isinstance(executor, Executor | None) and executor not in EXECUTORS:
-        raise UsageError("--executor", f"must be one of {', '.join(EXECUTORS)} (got {executor!r})")
-    if scheduler and executor != "dask":
-        raise UsageError("--scheduler", "needs --executor dask")
-
-
 def run_batch(
     scenarios: Sequence[str | Path | Scenario] | str | Path | Scenario,
     replicates: int,
@@ -430,7 +301,7 @@ def run_batch(
         Some chunks could not run (workers or scheduler lost, after retries);
         finished chunks are kept and ``resume=True`` finishes the others.
     """
-    _check_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
+    check_batch_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
     if isinstance(scenarios, (str, Path, Scenario)):
         scenarios = [scenarios]
     loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}

@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from functools import partial
@@ -15,17 +14,17 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.arguments import check_command_line
 from sim.errors import UsageError
 from sim.files import write_atomically
 from sim.run import RunResult, run, to_arrow
 from sim.scenario import (
     ScenarioError,
     bundled_scenarios,
-    check_value,
     load_scenario,
     parse_assignments,
 )
-from sim.store import BatchDirectoryError
+from sim.store import BatchDirectoryError, IncompleteBatchError
 
 __all__ = ["main", "write_tables"]
 
@@ -413,7 +412,6 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _check_listen_address(host: str, port: int) -> None:
     """Raise a one-line UsageError now rather than a server traceback later."""
-    import os
     import socket
 
     try:
@@ -431,12 +429,9 @@ def _check_listen_address(host: str, port: int) -> None:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    import os
 
     from sim.serve import server_command, server_environment
 
-    if not 1 <= args.port <= 65535:
-        raise UsageError("--port", f"must be between 1 and 65535 (got {args.port})")
     _check_listen_address(args.host, args.port)
     app = Path(__file__).with_name("app.py")
     print(f"spacecoop dashboard on http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
@@ -445,119 +440,6 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = server_command(app, args.host, args.port)
     os.execve(cmd[0], cmd, server_environment())
     return 0  # pragma: no cover  (execve does not return)
-
-
-# --------------------------------------------------------------------------
-# Up-front checks: every flag, before a scenario is loaded or a batch starts
-
-#: Largest accepted counts: far above any real use, low enough that a typo
-#: (an extra zero or two) cannot plan a batch of billions of runs.
-_MAX = {"--workers": 1024, "--chunk-size": 100_000, "--replicates": 100_000, "--n": 100_000}
-_MAX_VALUES = 1_000  # per swept axis
-_MAX_POINTS = 100_000  # parameter points of a grid
-
-
-def _check_args(args: argparse.Namespace) -> None:
-    """Refuse any bad flag with a :class:`UsageError`, before any work starts."""
-    _check_counts(args)
-    _check_seed(args)
-    _check_executor(args)
-    _check_metrics(args)
-    _check_axes(args)
-    for key in ("set", "param", "lever"):
-        texts = getattr(args, key, None) or []
-        for text in [texts] if isinstance(texts, str) else texts:
-            name, _, value = text.partition("=")
-            check_value(value, f"--{key}", name)
-    if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
-        raise UsageError("--port", f"must be between 1 and 65535 (got {args.port})")
-    if getattr(args, "out", None):
-        _check_out(Path(args.out))
-
-
-def _check_counts(args: argparse.Namespace) -> None:
-    for flag, limit in _MAX.items():
-        value = getattr(args, flag[2:].replace("-", "_"), None)
-        if value is None:
-            continue
-        if value < 1:
-            raise UsageError(flag, f"must be at least 1 (got {value})")
-        if value > limit:
-            raise UsageError(flag, f"must be at most {limit:,} (got {value:,})")
-
-
-def _check_seed(args: argparse.Namespace) -> None:
-    seed = getattr(args, "seed", None)
-    if seed is not None and not 0 <= seed < 2**63:
-        raise UsageError("--seed", f"must be a whole number from 0 to 2**63 - 1 (got {seed})")
-
-
-def _check_executor(args: argparse.Namespace) -> None:
-    if getattr(args, "scheduler", None) and args.executor != "dask":
-        raise UsageError("--scheduler", "needs --executor dask")
-    if getattr(args, "resume", False):
-        if args.command in ("report", "calibrate"):
-            raise UsageError("--resume", f"'{args.command}' keeps its runs in memory: run it again")
-        if not getattr(args, "out", None):
-            raise UsageError("--resume", "needs --out, the batch directory to finish")
-
-
-def _check_metrics(args: argparse.Namespace) -> None:
-    """Metric names exist, before a batch runs rather than after (see ``sim.summary``)."""
-    from sim.summary import END_METRICS, METRICS
-
-    if args.command == "sweep":
-        names, known, flag = [args.metric], list(END_METRICS), "--metric"
-    elif args.command == "sensitivity":
-        names, known, flag = [args.metric], list(METRICS), "--metric"
-    elif args.command == "tradeoff":
-        names, known, flag = args.metrics.split(","), list(METRICS), "--metrics"
-    else:
-        return
-    unknown = [m for m in names if m not in known]
-    if unknown:
-        shown = ", ".join(repr(m) for m in unknown)
-        raise UsageError(flag, f"unknown metric {shown} (known: {', '.join(known)})")
-
-
-def _check_axes(args: argparse.Namespace) -> None:
-    """A swept axis has at most ``_MAX_VALUES`` values and a grid ``_MAX_POINTS`` points."""
-    axes = [*(getattr(args, "param", None) or [])] if args.command == "sweep" else []
-    axes += [args.lever] if args.command == "tradeoff" else []
-    points = 1
-    for text in axes:
-        spec = text.partition("=")[2]
-        parts = spec.split(":")
-        count = len(spec.split(","))
-        if len(parts) == 3 and parts[2].strip().lstrip("+-").isdigit():
-            count = int(parts[2])
-        if count > _MAX_VALUES:
-            flag = "--param" if args.command == "sweep" else "--lever"
-            raise UsageError(flag, f"{count:,} values in {text[:40]!r} (at most {_MAX_VALUES:,})")
-        points *= max(count, 1)
-    if points > _MAX_POINTS:
-        raise UsageError("--param", f"a grid of {points:,} points (at most {_MAX_POINTS:,})")
-
-
-def _check_out(out: Path) -> None:
-    """``--out`` is a folder, or can become one: probe the nearest existing folder.
-
-    A probe (a temporary folder, removed at once) rather than ``os.access``,
-    which says yes to root even where the system refuses (``/sys``, read-only
-    mounts).
-    """
-    try:
-        parent = out
-        while not parent.exists():
-            parent = parent.parent
-        is_dir = parent.is_dir()
-        if is_dir:
-            os.rmdir(tempfile.mkdtemp(prefix=".spacecoop-probe-", dir=parent))
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError("--out", f"cannot write in {out}: {reason}") from None
-    if not is_dir:
-        raise UsageError("--out", f"{parent} is a file, not a folder")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -678,17 +560,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (2 for bad input)."""
+    """Run the command line; return its exit code.
+
+    0: done; 1: some runs failed (or a pattern failed); 2: bad input, nothing
+    started; 3: a batch left incomplete by lost workers or a lost scheduler
+    (``--resume`` finishes it); 130: interrupted.
+    """
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # argparse: --help (0) or a usage error (2), printed
         return done.code if isinstance(done.code, int) else 2
     try:
-        _check_args(args)
+        check_command_line(args)
         return args.func(args)
     except ScenarioError as err:
         print(err, file=sys.stderr)
         return 2
+    except IncompleteBatchError as err:  # not bad input: lost workers; --resume finishes it
+        print(f"error: {err}", file=sys.stderr)
+        return 3
     except (BatchDirectoryError, UsageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

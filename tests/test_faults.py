@@ -71,6 +71,22 @@ def test_an_infrastructure_failure_without_out_is_one_line():
         run_batch("cold_war", 6, seed=2, executor=LosesRunTwo(), chunk_size=2, progress=False)
 
 
+def test_an_incomplete_batch_exits_3_not_2(tmp_path, capsys, monkeypatch):
+    # 2 says "bad input, nothing started"; an incomplete batch is neither, and
+    # a script must be able to tell "resume me" from "fix your command".
+    import sim.batch
+
+    real = sim.batch.run_batch
+    monkeypatch.setattr(
+        sim.batch, "run_batch", lambda *a, **kw: real(*a, **{**kw, "executor": LosesRunTwo()})
+    )
+    out = tmp_path / "b"
+    argv = ["batch", "cold_war", "--replicates", "6", "--chunk-size", "2", "--out", str(out)]
+    assert main([*argv, "--no-progress"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--resume will finish them" in err
+
+
 def test_cli_bad_arguments_are_one_line_exit_2(tmp_path, capsys):
     a_file = tmp_path / "f"
     a_file.write_text("")
