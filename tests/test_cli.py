@@ -392,3 +392,27 @@ def test_a_corrected_command_runs_after_a_refused_one(tmp_path, capsys):
     assert not out.exists()
     argv = ["batch", "cold_war", "--replicates", "1", "--executor", "serial", "--no-progress"]
     assert main([*argv, "--out", str(out)]) == 0
+
+
+def test_run_json_keeps_the_overrides_the_resolved_scenario_and_provenance(tmp_path):
+    import hashlib
+    import json
+
+    from sim import load_scenario
+    from sim.provenance import canonical_json
+
+    out = tmp_path / "x"
+    argv = ["run", "cold_war", "--seed", "3", "--no-plots", "--out", str(out)]
+    assert main([*argv, "--set", "agencies.NASA.budget=5"]) == 0
+    about = json.loads((out / "run.json").read_text())
+    assert about["seed"] == 3 and about["overrides"] == {"agencies.NASA.budget": 5}
+    resolved = about["resolved_scenario"]
+    assert resolved["agencies"]["NASA"]["budget"] == 5.0  # after --set, not the file's value
+    assert resolved == load_scenario("cold_war", {"agencies.NASA.budget": 5}).model_dump(
+        mode="json"
+    )
+    digest = hashlib.sha256(canonical_json(resolved).encode()).hexdigest()
+    assert about["scenario_sha256"] == digest
+    versions = about["provenance"]["dependencies"]
+    assert versions["mesa"] and versions["numpy"] and versions["python"]
+    assert about["provenance"]["code"]["version"]
