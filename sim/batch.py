@@ -410,9 +410,7 @@ def _run_chunks(specs, size, loaded, store, pool, rebuild, workers, kind, progre
 
     in_flight = 1 if kind == "serial" else 2 * workers
     try:
-        lost = execute(
-            run_chunk, todo, arguments, pool, rebuild, in_flight, on_done, lambda c, m: None
-        )
+        lost = execute(run_chunk, todo, arguments, pool, rebuild, in_flight, on_done)
     finally:
         bar.close()
     return {c: (chunks[c], why) for c, why in lost.items()}, kept

@@ -230,7 +230,6 @@ def execute(
     rebuild: Callable[[], Executor] | None,
     max_in_flight: int,
     on_done: Callable[[int, Any], None],
-    on_lost: Callable[[int, str], None],
 ) -> dict[int, str]:
     """Run ``task(*arguments(i))`` for each ``i`` in ``todo``, a bounded number at a time.
 
@@ -240,8 +239,8 @@ def execute(
     :data:`MAX_RETRIES` times. With ``rebuild`` (an executor we own), a process
     pool that breaks is rebuilt and the tasks that were in it are rerun one at
     a time, so a task that kills its worker alone is found and given up after
-    :data:`MAX_BROKEN` tries while the others finish. A task given up is passed
-    to ``on_lost(i, reason)`` and never to ``on_done``; if failures keep coming
+    :data:`MAX_BROKEN` tries while the others finish. A task given up is returned
+    with its reason and never passed to ``on_done``; if failures keep coming
     with no success between them, the executor is taken as lost and every
     remaining task is given up. On an interrupt, pending work is cancelled and
     our own workers are stopped without waiting.
@@ -262,7 +261,6 @@ def execute(
 
     def give_up(cid: int, reason: str) -> None:
         lost[cid] = reason
-        on_lost(cid, reason)
 
     def failed(cid: int, exc: BaseException) -> None:
         nonlocal streak

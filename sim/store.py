@@ -274,18 +274,24 @@ class BatchStore:
         """Write one finished chunk: its tables, its errors, then its marker with checksums."""
         name = _name(chunk)
         marker: dict[str, dict[str, Any]] = {"rows": {}, "bytes": {}, "sha256": {}}
-        for table, frame in [*tables.items(), (ERRORS, errors)]:
-            buffer = io.BytesIO()
-            pq.write_table(to_arrow(frame), buffer)
-            data = buffer.getvalue()
-            write_atomically(
-                self.root / table / f"{name}.parquet", lambda t, d=data: t.write_bytes(d)
-            )
-            marker["rows"][table] = len(frame)
-            marker["bytes"][table] = len(data)
-            marker["sha256"][table] = hashlib.sha256(data).hexdigest()
-        text = json.dumps(marker, sort_keys=True)
-        write_atomically(self.root / "done" / name, lambda tmp: tmp.write_text(text))
+        try:
+            for table, frame in [*tables.items(), (ERRORS, errors)]:
+                buffer = io.BytesIO()
+                pq.write_table(to_arrow(frame), buffer)
+                data = buffer.getvalue()
+                write_atomically(
+                    self.root / table / f"{name}.parquet", lambda t, d=data: t.write_bytes(d)
+                )
+                marker["rows"][table] = len(frame)
+                marker["bytes"][table] = len(data)
+                marker["sha256"][table] = hashlib.sha256(data).hexdigest()
+            text = json.dumps(marker, sort_keys=True)
+            write_atomically(self.root / "done" / name, lambda tmp: tmp.write_text(text))
+        except OSError as err:  # a full disk mid-batch: what is done stays, nothing half-done
+            raise IncompleteBatchError(
+                f"{self.root}: cannot write chunk {chunk} ({err.strerror or err}); the finished "
+                "chunks are kept: make room, then --resume finishes the batch"
+            ) from None
 
 
 # --------------------------------------------------------------------------

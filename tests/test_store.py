@@ -14,7 +14,7 @@ from sim.errors import UsageError
 from sim.provenance import scenario_record
 from sim.run import TABLES
 from sim.scenario import SCENARIO_DIR, load_scenario
-from sim.store import BatchDirectoryError, BatchStore, load_table
+from sim.store import BatchDirectoryError, BatchStore, IncompleteBatchError, load_table
 from sim.summary import run_metrics
 
 # 6 runs of cold_war in 3 chunks of 2, in this process: fast enough for every test.
@@ -273,3 +273,27 @@ def test_a_start_that_fails_to_write_removes_only_what_it_created(tmp_path, monk
             run_batch("cold_war", 2, workers=1, out=out, progress=False)
     assert not (tmp_path / "new").exists()
     assert existing.is_dir() and list(existing.iterdir()) == []
+
+
+def test_a_disk_that_fills_mid_batch_is_one_line_and_resumable(tmp_path, monkeypatch):
+    import sim.store as store_mod
+
+    real, written = store_mod.write_atomically, []
+
+    def fills_after_two_chunks(path, write):
+        if path.parent.name == "done" and len(written) == 2:
+            raise OSError(28, "No space left on device")
+        if path.parent.name == "done":
+            written.append(path.name)
+        return real(path, write)
+
+    monkeypatch.setattr(store_mod, "write_atomically", fills_after_two_chunks)
+    out = tmp_path / "b"
+    with pytest.raises(IncompleteBatchError, match="No space left on device") as err:
+        run_batch("cold_war", 6, workers=1, chunk_size=1, out=out, progress=False)
+    assert "\n" not in str(err.value) and "--resume" in str(err.value)
+    assert sorted(p.name for p in (out / "done").iterdir()) == written
+    monkeypatch.setattr(store_mod, "write_atomically", real)
+    resumed = run_batch("cold_war", 6, workers=1, out=out, resume=True, progress=False)
+    whole = run_batch("cold_war", 6, workers=1, progress=False)
+    pd.testing.assert_frame_equal(resumed.model, whole.model, check_dtype=False)
