@@ -21,7 +21,6 @@ ignored); :func:`load_table` reads only finished, intact chunks.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
@@ -64,6 +63,23 @@ class BatchDirectoryError(Exception):
 
 class IncompleteBatchError(BatchDirectoryError):
     """Some chunks could not be run (workers or scheduler lost); ``--resume`` finishes them."""
+
+
+def _lock_now(file: Any) -> None:
+    """Take an exclusive lock on ``file`` without waiting, or raise ``OSError``.
+
+    The system releases it when the process ends, however it ends, so a
+    killed batch leaves no stale lock behind.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: lock the first byte instead
+        import msvcrt
+
+        file.seek(0)
+        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        return
+    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _name(chunk: int) -> str:
@@ -139,7 +155,7 @@ class BatchStore:
         except OSError as err:
             raise BatchDirectoryError(f"{root}: cannot write here ({err.strerror})") from None
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_now(self._lock)
         except OSError:
             self._lock.seek(0)
             pid = self._lock.read().strip() or "?"
