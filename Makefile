@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/demo
 
-.PHONY: demo test lint bench app notebooks clean
+.PHONY: demo test test-fast same-outputs lint bench app notebooks clean
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \
@@ -30,6 +30,15 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Everything but the tests marked slow (many seeds, processes, Dask, browsers, fuzzing).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# The four tables of every bundled scenario, seeds 0-4, byte for byte against AGAINST.
+AGAINST ?= HEAD
+same-outputs: $(STAMP)
+	$(BIN)/python scripts/same_outputs.py $(AGAINST)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

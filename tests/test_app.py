@@ -36,6 +36,7 @@ def test_page_renders_with_controls_levers_network_and_series():
     assert "Year: not started" in _texts(rc)
 
 
+@pytest.mark.slow
 def test_stepping_advances_the_year_and_draws():
     model = DashboardModel(scenario_name="cold_war")
     _box, rc = _render(model)
@@ -84,6 +85,7 @@ def Session():
         Page()
 
 
+@pytest.mark.slow
 def test_each_session_gets_its_own_model():
     _box, first = solara.render(Session(), handle_error=False)
     _box, second = solara.render(Session(), handle_error=False)

@@ -11,6 +11,8 @@ import pytest
 import sim
 from sim import SpaceCooperationModel, load_scenario
 
+pytestmark = pytest.mark.slow  # seeded replicates of a 21-year, 18-agency scenario
+
 NAME = "artemis_vs_ilrs"
 
 

@@ -75,6 +75,7 @@ def test_chunk_size_does_not_change_results(serial):
     assert_same(serial, run_batch(SCENARIOS, 3, seed=5, workers=1, chunk_size=4, progress=False))
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_rows(serial):
     pytest.importorskip("dask.distributed")
     result = run_batch(
@@ -125,6 +126,7 @@ def crash_in_chunk_two(scenarios, specs):
     return batch_mod.run_chunk(scenarios, specs)
 
 
+@pytest.mark.slow
 def test_broken_process_pool_is_rebuilt_and_a_chunk_that_kills_its_worker_is_not_done():
     specs = design(["cold_war"], 4, [{}], seed=0)
     chunks = [[s] for s in specs]
@@ -151,6 +153,7 @@ def test_broken_process_pool_is_rebuilt_and_a_chunk_that_kills_its_worker_is_not
     assert "worker process died" in lost[2]
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_to_the_uninterrupted_result(tmp_path):
     out = tmp_path / "killed"
     cmd = [

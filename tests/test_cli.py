@@ -78,6 +78,7 @@ def test_bad_set_exits_2_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_console_script_has_no_traceback_on_bad_input(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nstart_year: 1990\nend_year: 1980\n")
@@ -96,6 +97,7 @@ def test_scenarios_lists_the_eras(capsys):
         assert name in out
 
 
+@pytest.mark.slow
 def test_compare_writes_report_plots_and_dataset(tmp_path, capsys):
     out = tmp_path / "cmp"
     args = [
@@ -121,6 +123,7 @@ def test_compare_writes_report_plots_and_dataset(tmp_path, capsys):
     assert (summary.n == 3).all()
 
 
+@pytest.mark.slow
 def test_batch_twice_into_one_directory_needs_resume(tmp_path, capsys):
     out = tmp_path / "b"
     args = ["batch", "cold_war", "--replicates", "2", "--workers", "1", "--out", str(out)]
@@ -130,6 +133,7 @@ def test_batch_twice_into_one_directory_needs_resume(tmp_path, capsys):
     assert main([*args, "--resume"]) == 0
 
 
+@pytest.mark.slow
 def test_sweep_writes_a_heatmap_for_two_parameters(tmp_path):
     out = tmp_path / "sw"
     args = [
@@ -179,6 +183,7 @@ def test_plot_redraws_a_run_directory(tmp_path):
     assert (out / "network.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_plot_redraws_a_batch_directory(tmp_path):
     out = tmp_path / "b"
     assert (
@@ -194,6 +199,7 @@ def test_plot_of_an_unknown_directory_exits_2(tmp_path, capsys):
     assert "neither a batch" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
     out = tmp_path / "t"
     args = [
@@ -217,6 +223,7 @@ def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
     assert {"science_per_dollar", "autonomy"} <= set(table.metric)
 
 
+@pytest.mark.slow
 def test_report_writes_markdown_html_and_a_plot_per_pattern(tmp_path, capsys):
     out = tmp_path / "report"
     patterns = "russia_seeks_partners,trust_breaks_fast"
@@ -237,6 +244,7 @@ def test_report_writes_markdown_html_and_a_plot_per_pattern(tmp_path, capsys):
     assert len(pd.read_csv(out / "runs.csv")) == 6  # 3 runs x 2 patterns
 
 
+@pytest.mark.slow
 def test_report_exits_1_when_a_pattern_fails(tmp_path, capsys):
     # With a late-Soviet budget, Roscosmos no longer needs partners: the fact fails.
     code = main(["report", "full_history", "--replicates", "2", "--workers", "1",
@@ -254,6 +262,7 @@ def test_report_of_an_unknown_pattern_is_a_one_line_error(tmp_path, capsys):
     assert not out.exists()  # nothing half-written
 
 
+@pytest.mark.slow
 def test_calibrate_keeps_points_where_every_pattern_holds(tmp_path, capsys):
     out = tmp_path / "cal"
     code = main(["calibrate", "full_history", "--n", "3", "--replicates", "2", "--workers", "1",
@@ -416,3 +425,17 @@ def test_run_json_keeps_the_overrides_the_resolved_scenario_and_provenance(tmp_p
     versions = about["provenance"]["dependencies"]
     assert versions["mesa"] and versions["numpy"] and versions["python"]
     assert about["provenance"]["code"]["version"]
+
+
+@pytest.mark.slow
+def test_same_outputs_script_finds_this_tree_identical_to_head():
+    # The refactoring guard of issue #12: it must run from a clean checkout.
+    script = Path(__file__).resolve().parent.parent / "scripts" / "same_outputs.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "HEAD", "--seeds", "0", "--scenarios", "cold_war"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cold_war seed 0: same" in done.stdout

@@ -13,6 +13,8 @@ from sim import SpaceCooperationModel, load_scenario
 from sim.batch import run_batch
 from sim.summary import run_metrics
 
+pytestmark = pytest.mark.slow  # 30 seeded runs per lever
+
 REPLICATES = 30
 
 

@@ -57,6 +57,7 @@ def test_model_sensitivity_runs_through_the_batch_runner():
     assert mu["policies.treaty"] > mu["negotiation.candidates"]
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_writes_indices_and_plot(tmp_path, capsys):
     out = tmp_path / "s"
     args = [

@@ -87,6 +87,7 @@ def _clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SOLARA_TELEMETRY")}
 
 
+@pytest.mark.slow
 def test_the_server_environment_turns_telemetry_off_before_solara_reads_it():
     code = "import solara.server.settings as s; print(s.telemetry.mixpanel_enable)"
     assert _python(code, _clean_environment()) == "True"  # Solara's default
@@ -94,6 +95,7 @@ def test_the_server_environment_turns_telemetry_off_before_solara_reads_it():
     assert server_environment({"PATH": "/bin"}) == {"PATH": "/bin", **SERVER_ENVIRONMENT}
 
 
+@pytest.mark.slow
 def test_loading_the_app_like_solara_run_turns_telemetry_off_and_guards_the_cache():
     # ``solara run sim/app.py`` imports its server first, then runs the file as __main__.
     code = (

@@ -87,6 +87,7 @@ def test_resume_refuses_another_override_naming_the_field(batch):
                   **{**ARGS, "chunk_size": None})  # fmt: skip
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_chunk_layout_whatever_the_workers(tmp_path, reference):
     out = tmp_path / "b"
     # 17 runs are cut into chunks of 2 for two workers, of 3 for one.

@@ -17,6 +17,8 @@ from sim import load_scenario, run
 from sim.patterns import PATTERNS
 from sim.validation import validate
 
+pytestmark = pytest.mark.slow  # many seeded runs per fact
+
 SEEDS = range(30)
 REPLICATES = 30
 

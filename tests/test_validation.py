@@ -34,6 +34,7 @@ def test_trust_pattern_tells_fast_breaks_from_symmetric_change(path, holds):
     assert value == pytest.approx(6.0 if holds else 1.0)
 
 
+@pytest.mark.slow
 def test_calibration_is_the_same_serial_or_on_a_process_pool():
     kw = dict(n=2, replicates=2, patterns=["trust_breaks_fast", "russia_worse_shares"], seed=3)
     serial = calibrate("full_history", workers=1, progress=False, **kw)
