@@ -21,6 +21,7 @@ from mesa.visualization import SolaraViz
 from sim.model import SpaceCooperationModel
 from sim.plots.single import cooperation_network
 from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _label, _style
+from sim.registry import DASHBOARD
 from sim.scenario import apply_overrides, bundled_scenarios, load_scenario
 from sim.serve import harden_solara
 
@@ -31,7 +32,7 @@ __all__ = ["SERIES", "DashboardModel", "Page", "model_params", "page"]
 harden_solara()
 
 #: The time series the dashboard draws, one panel each.
-SERIES = ["cooperation_rate", "mean_tension", "mean_trust", "science_output"]
+SERIES = list(DASHBOARD)
 
 
 class DashboardModel(SpaceCooperationModel):

@@ -1,4 +1,4 @@
-"""Named metrics of one model year, one small function each.
+"""Named metrics of one model year, one small function each (declared in :mod:`sim.registry`).
 
 Each metric reads a *world*: the model, or any object with the few attributes
 it uses (``active``, ``bloc_names``, ``relations``, ``log``, ``ongoing``,
@@ -13,7 +13,6 @@ import numpy as np
 
 __all__ = [
     "AGENCY_COLUMNS",
-    "MODEL_METRICS",
     "PAIR_COLUMNS",
     "gini",
     "partnership_network",
@@ -187,31 +186,6 @@ def fairness_gini(world) -> float:
     """Gini of accumulated net benefit (per unit of budget) across active agencies."""
     return gini(np.asarray(world.net_benefit)[np.asarray(world.active)])
 
-
-#: The per-year table, in column order: name -> reporter(world).
-MODEL_METRICS = {
-    f.__name__: f
-    for f in (
-        year,
-        active_agencies,
-        missions_started,
-        joint_missions_started,
-        cooperation_rate,
-        mean_tension,
-        mean_trust,
-        cross_bloc_share,
-        network_density,
-        network_clustering,
-        network_components,
-        science_output,
-        cost_saved,
-        withdrawals,
-        failures,
-        failed_negotiations,
-        duplication,
-        fairness_gini,
-    )
-}
 
 AGENCY_COLUMNS = [
     "year",

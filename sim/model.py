@@ -23,6 +23,7 @@ from sim.negotiation import (
     success_chance,
 )
 from sim.policy import EMERGING_CAPABILITY, Policies
+from sim.registry import model_reporters
 from sim.relations import Relations, rivalry
 from sim.scenario import DOMAINS, Scenario
 
@@ -96,7 +97,7 @@ class SpaceCooperationModel(mesa.Model):
         self.missions: list[Mission] = []
         self.log = YearLog()
         self.datacollector = mesa.DataCollector(
-            model_reporters=metrics.MODEL_METRICS,
+            model_reporters=model_reporters(),
             tables={"agencies": metrics.AGENCY_COLUMNS, "pairs": metrics.PAIR_COLUMNS},
         )
         self._start_under_way()

@@ -10,23 +10,13 @@ import pandas as pd
 
 from sim.batch import BatchResult
 from sim.files import write_atomically
+from sim.registry import REPORTED
 from sim.summary import END_METRICS, run_metrics, summarize
 
 __all__ = ["REPORT_METRICS", "format_summary", "write_summaries"]
 
 #: End-of-run metrics shown in printed summaries and reports.
-REPORT_METRICS = [
-    "cooperation_rate",
-    "joint_missions_started",
-    "cross_bloc_share",
-    "mean_tension",
-    "mean_trust",
-    "science_output",
-    "cost_saved",
-    "withdrawals",
-    "failed_negotiations",
-    "fairness_gini",
-]
+REPORT_METRICS = list(REPORTED)
 
 
 def _group_columns(runs: pd.DataFrame) -> list[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sim.registry import REGISTRY, TRADEOFF, Metric, end_of_run
 
 __all__ = [
     "BETTER",
@@ -21,93 +24,24 @@ __all__ = [
     "tradeoff_metrics",
 ]
 
-#: End-of-run metrics of one run, from its ``model`` table: how each is formed.
-END_METRICS = {
-    "missions_started": "total over the run",
-    "joint_missions_started": "total over the run",
-    "cooperation_rate": "joint / all missions started over the run",
-    "cross_bloc_share": "cross-bloc / all joint missions over the run",
-    "mean_tension": "in the last year",
-    "mean_trust": "in the last year",
-    "network_density": "mean over the years",
-    "science_output": "total over the run (points)",
-    "cost_saved": "total over the run (US$ bn)",
-    "withdrawals": "total over the run",
-    "failures": "total over the run",
-    "failed_negotiations": "total over the run",
-    "duplication": "total over the run",
-    "fairness_gini": "in the last year",
-}
+#: End-of-run metrics of one run, from its ``model`` table: how each is formed
+#: (derived from :data:`sim.registry.REGISTRY`, like every table below).
+END_METRICS = {mt.name: mt.formed for mt in end_of_run()}
 
 #: Trade-off metrics of one run, from its ``model`` and ``missions`` tables.
-TRADEOFF_METRICS = {
-    "science_per_dollar": "science output per US$ bn spent on the missions started (points)",
-    "autonomy": "share of member places in missions started that depend on no partner",
-    "rival_dependence": "share of member places that depend on a partner of another bloc",
-    "disruption": "withdrawals plus cancelled missions over the run",
-    "fairness_gini": "Gini of net benefit per unit of budget, last year (0 = equal)",
-}
+TRADEOFF_METRICS = {name: REGISTRY[name].formed for name in TRADEOFF}
 
 #: Which way is better for each metric: +1 more is better, -1 less is better.
-BETTER = {
-    "cooperation_rate": 1,
-    "joint_missions_started": 1,
-    "science_output": 1,
-    "cost_saved": 1,
-    "science_per_dollar": 1,
-    "autonomy": 1,
-    "mean_trust": 1,
-    "rival_dependence": -1,
-    "disruption": -1,
-    "fairness_gini": -1,
-    "mean_tension": -1,
-    "withdrawals": -1,
-    "failures": -1,
-    "failed_negotiations": -1,
-    "duplication": -1,
-}
+BETTER = {name: mt.better for name, mt in REGISTRY.items() if mt.better}
 
 #: Every end-of-run metric a command can name (``--metric``, ``--metrics``).
 METRICS: tuple[str, ...] = tuple(dict.fromkeys([*END_METRICS, *TRADEOFF_METRICS]))
 
-_COUNT = (0.0, np.inf)
-_SHARE = (0.0, 1.0)
 #: The values each metric can take; intervals of a mean are clipped to them.
 #: Metrics not listed (``cost_saved`` can be negative) are not clipped.
 METRIC_RANGES: dict[str, tuple[float, float]] = {
-    "missions_started": _COUNT,
-    "joint_missions_started": _COUNT,
-    "withdrawals": _COUNT,
-    "failures": _COUNT,
-    "failed_negotiations": _COUNT,
-    "duplication": _COUNT,
-    "disruption": _COUNT,
-    "active_agencies": _COUNT,
-    "network_components": _COUNT,
-    "science_output": _COUNT,
-    "science_per_dollar": _COUNT,
-    "cooperation_rate": _SHARE,
-    "cross_bloc_share": _SHARE,
-    "mean_tension": _SHARE,
-    "mean_trust": _SHARE,
-    "network_density": _SHARE,
-    "network_clustering": _SHARE,
-    "fairness_gini": _SHARE,
-    "autonomy": _SHARE,
-    "rival_dependence": _SHARE,
+    name: mt.bounds for name, mt in REGISTRY.items() if mt.bounds != (-np.inf, np.inf)
 }
-
-_TOTALS = [
-    "missions_started",
-    "joint_missions_started",
-    "science_output",
-    "cost_saved",
-    "withdrawals",
-    "failures",
-    "failed_negotiations",
-    "duplication",
-]
-_LAST = ["mean_tension", "mean_trust", "fairness_gini"]
 
 
 def _id_columns(model: pd.DataFrame) -> list[str]:
@@ -120,28 +54,33 @@ def run_metrics(model: pd.DataFrame) -> pd.DataFrame:
     """One row of end-of-run metrics per run of a batch ``model`` table.
 
     The identity and parameter columns of each run are kept in front.
-    See :data:`END_METRICS` for how each metric is formed.
+    See :data:`END_METRICS` for how each metric is formed (each folds its
+    years as its :class:`~sim.registry.Metric` declares).
     """
     if model.empty:  # every run failed: no rows (and perhaps no columns) to summarize
         return pd.DataFrame(columns=[*_id_columns(model), *END_METRICS])
     ids = _id_columns(model) or ["_run"]
     frame = model if ids != ["_run"] else model.assign(_run=0)
+    weighted = {mt.name: mt.of[0] for mt in end_of_run() if mt.over_run == "weighted"}
+    # A share of the year's missions counts as much as the year has of them (0 if none).
     frame = frame.assign(
-        _cross=frame["cross_bloc_share"].fillna(0.0) * frame["joint_missions_started"]
+        **{f"_w_{n}": frame[n].fillna(0.0) * frame[w] for n, w in weighted.items()}
     )
     grouped = frame.groupby(ids, sort=False, dropna=False)
-    out = grouped[_TOTALS].sum()
-    out[_LAST] = grouped[_LAST].last()
-    out["network_density"] = grouped["network_density"].mean()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["cooperation_rate"] = out["joint_missions_started"] / out["missions_started"].where(
-            out["missions_started"] > 0
-        )
-        out["cross_bloc_share"] = grouped["_cross"].sum() / out["joint_missions_started"].where(
-            out["joint_missions_started"] > 0
-        )
-    out = out[list(END_METRICS)].reset_index()
+    out = pd.DataFrame({mt.name: _fold(mt, grouped) for mt in end_of_run()})
+    out = out.reset_index()
     return out.drop(columns="_run") if "_run" in out else out
+
+
+def _fold(metric: Metric, grouped: Any) -> pd.Series:
+    """One run's value of ``metric`` from its yearly rows, as :attr:`Metric.over_run` says."""
+    name, how = metric.name, metric.over_run
+    if how in ("sum", "last", "mean"):
+        return getattr(grouped[name], how)()  # last: the last defined value
+    num, den = (metric.of[0], metric.of[1]) if how == "ratio" else (f"_w_{name}", metric.of[0])
+    total = grouped[den].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return grouped[num].sum() / total.where(total > 0)
 
 
 def mean_ci(

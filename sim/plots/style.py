@@ -14,80 +14,25 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.files import write_atomically
+from sim.registry import PLOTTED, REGISTRY
 
 #: Metrics drawn by :func:`metric_series` when none are named.
-DEFAULT_METRICS = [
-    "cooperation_rate",
-    "joint_missions_started",
-    "mean_tension",
-    "mean_trust",
-    "science_output",
-    "network_density",
-]
+DEFAULT_METRICS = list(PLOTTED)
 
-#: Readable axis titles, with units, of the columns of the ``model`` table.
+#: Readable axis titles, with units, of the columns of the ``model`` table
+#: (from :data:`sim.registry.REGISTRY`, like the tables below).
 METRIC_LABELS = {
-    "active_agencies": "Active agencies (count)",
-    "missions_started": "Missions started (per year)",
-    "joint_missions_started": "Joint missions started (per year)",
-    "cooperation_rate": "Cooperation rate (joint / all started)",
-    "mean_tension": "Mean tension (0-1)",
-    "mean_trust": "Mean trust (0-1)",
-    "cross_bloc_share": "Cross-bloc share (of joint missions started)",
-    "network_density": "Network density (0-1)",
-    "network_clustering": "Network clustering (0-1)",
-    "network_components": "Network components (count)",
-    "science_output": "Science output (points / year)",
-    "cost_saved": "Cost saved (2020 US$ bn / year)",
-    "withdrawals": "Withdrawals from missions (per year)",
-    "failures": "Mission failures (per year)",
-    "failed_negotiations": "Failed negotiations (per year)",
-    "duplication": "Duplicated solo missions (per year)",
-    "fairness_gini": "Fairness: Gini of net benefit (0 = equal)",
+    name: mt.label for name, mt in REGISTRY.items() if mt.reporter is not None and name != "year"
 }
 
 #: Readable axis titles, with units, of the end-of-run metrics of
 #: :func:`sim.summary.run_metrics` (see :data:`sim.summary.END_METRICS`).
-END_METRIC_LABELS = {
-    "missions_started": "Missions started (total)",
-    "joint_missions_started": "Joint missions started (total)",
-    "cooperation_rate": "Cooperation rate over the run (joint / all)",
-    "cross_bloc_share": "Cross-bloc share of joint missions (run)",
-    "mean_tension": "Mean tension (last year, 0-1)",
-    "mean_trust": "Mean trust (last year, 0-1)",
-    "network_density": "Network density (mean over years, 0-1)",
-    "science_output": "Science output (points, total)",
-    "cost_saved": "Cost saved (2020 US$ bn, total)",
-    "withdrawals": "Withdrawals from missions (total)",
-    "failures": "Mission failures (total)",
-    "failed_negotiations": "Failed negotiations (total)",
-    "duplication": "Duplicated solo missions (total)",
-    "fairness_gini": "Fairness: Gini of net benefit (last year)",
-    "science_per_dollar": "Science per dollar (points / US$ bn)",
-    "autonomy": "Autonomy (share of places not depending on a partner)",
-    "rival_dependence": "Dependence on a rival (share of places)",
-    "disruption": "Disruption (withdrawals + cancellations)",
-}
+END_METRIC_LABELS = {name: mt.run_label for name, mt in REGISTRY.items() if mt.run_label}
 
 _UNIT_INTERVAL = {
-    "cooperation_rate",
-    "mean_tension",
-    "mean_trust",
-    "cross_bloc_share",
-    "network_density",
-    "network_clustering",
-    "fairness_gini",
+    name for name, mt in REGISTRY.items() if mt.reporter is not None and mt.bounds == (0.0, 1.0)
 }
-_COUNTS = {
-    "active_agencies",
-    "missions_started",
-    "joint_missions_started",
-    "network_components",
-    "withdrawals",
-    "failures",
-    "failed_negotiations",
-    "duplication",
-}
+_COUNTS = {name for name, mt in REGISTRY.items() if mt.integer}
 
 _PAIR_LABELS = {
     "joint_missions": "Joint missions (cumulative)",
