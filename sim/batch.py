@@ -160,7 +160,7 @@ class BatchResult:
         Runs in the design.
     out : Path or None
         The batch directory, when the batch was streamed to disk.
-    points : list of dict
+    points : list of mapping
         The parameter points of the design.
     """
 
@@ -168,7 +168,7 @@ class BatchResult:
         self,
         tables: dict[str, pd.DataFrame] | None,
         n_runs: int,
-        points: list[dict[str, Any]],
+        points: list[Mapping[str, Any]],
         out: Path | None = None,
         chunks: list[int] | None = None,
     ) -> None:
@@ -305,7 +305,9 @@ def run_batch(
     if isinstance(scenarios, (str, Path, Scenario)):
         scenarios = [scenarios]
     loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}
-    points = [dict(params)] if isinstance(params, Mapping) else list(params or [{}])
+    points: list[Mapping[str, Any]] = (
+        [dict(params)] if isinstance(params, Mapping) else list(params or [{}])
+    )
     for point in points:  # fail fast, before any worker starts, on a bad parameter
         for scenario in loaded.values():
             apply_overrides(scenario, point)
@@ -432,7 +434,7 @@ def _raise_incomplete(lost: dict, n_chunks: int, store: BatchStore | None) -> No
     )
 
 
-def _collect(kept: dict, n_runs: int, points: list[dict]) -> BatchResult:
+def _collect(kept: dict, n_runs: int, points: list[Mapping[str, Any]]) -> BatchResult:
     order = sorted(kept)
     tables = {}
     for t in TABLES:

@@ -132,7 +132,7 @@ def _summary(result: RunResult) -> str:
             "science": last["science"].round(1),
         }
     )
-    partners = {}
+    partners: dict[str, set[str]] = {}
     for members in missions.loc[missions["joint"], "members"]:
         for a in members:
             partners.setdefault(a, set()).update(set(members) - {a})

@@ -108,7 +108,7 @@ def design(
     seed: int = 0,
 ) -> list[RunSpec]:
     """Every run of a batch, in order: scenario, then parameter point, then replicate."""
-    specs = []
+    specs: list[RunSpec] = []
     for name in scenarios:
         for p, point in enumerate(points):
             for r in range(replicates):

@@ -93,8 +93,10 @@ def apply_event(event: EventSpec, model: SpaceCooperationModel) -> None:
         a, b = (index[x] for x in event.agencies)
         model.relations.set_ban(a, b, event.kind == "ban")
     elif event.kind == "policy":
+        assert event.lever is not None and event.value is not None  # EventSpec checks both
         model.policies.set(event.lever, event.value)
     elif event.kind == "mission_cost":
+        assert event.factor is not None  # EventSpec checks it
         named = set(event.missions)
         model.kinds = [
             replace(k, cost=k.cost * event.factor) if not named or k.kind in named else k

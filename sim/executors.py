@@ -275,6 +275,7 @@ def execute(
         # The pool died with every task in it: rebuild it, then rerun those tasks
         # one at a time so a task that kills its worker alone is found.
         nonlocal executor, streak
+        assert rebuild is not None  # only called with a pool we own (rebuild given)
         streak += 1
         in_flight.clear()
         executor.shutdown(wait=False, cancel_futures=True)

@@ -339,11 +339,11 @@ class SpaceCooperationModel(mesa.Model):
             mission.gains = mission.gains[stay]
         unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
         shares = mission.shares[stay]
-        caps = self.capabilities[others] if others else None
         viable = (
             bool(others)
             and shares.sum() > 0
-            and coverage(caps, mission.proposal.requires) >= self.terms.min_coverage
+            and coverage(self.capabilities[others], mission.proposal.requires)
+            >= self.terms.min_coverage
         )
         if viable:
             weights = shares / shares.sum()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 import numpy as np
 
@@ -365,7 +366,12 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     failed = False
     pool = _candidates(proposal, table, terms, fit) if kind.max_partners > 0 else []
     while pool and len(members) <= kind.max_partners:
-        best = None
+        # ("grow", j, coverage, None) or ("join", j, total payoff, (*current, payoff))
+        best: (
+            tuple[Literal["grow"], int, float, None]
+            | tuple[Literal["join"], int, float, tuple]
+            | None
+        ) = None
         for j in pool:
             if not _compatible(j, members, table):
                 continue

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: Capability domains, in the order of every capability vector.
-DOMAINS: tuple[str, ...] = (
+DOMAINS: tuple[Domain, ...] = (
     "launch",
     "crew",
     "robotics",
@@ -75,8 +75,9 @@ def _bounded(
     The reason goes into the field's description, from which the bounds can be
     documented; without ``default`` the field is required.
     """
-    lower = {"gt": low} if strict_low else {"ge": low}
-    return Field(default, le=high, description=why, **lower)
+    if strict_low:
+        return Field(default, gt=low, le=high, description=why)
+    return Field(default, ge=low, le=high, description=why)
 
 
 class Motives(_Frozen):
@@ -270,6 +271,7 @@ class EventSpec(_Frozen):
     growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = None
     domain: Domain | None = None
     level: Probability | None = None
+    # valid-type: a Literal built from LEVERS at runtime, which pydantic reads and mypy cannot.
     lever: Literal[tuple(LEVERS)] | None = None  # type: ignore[valid-type]
     value: bool | float | None = None
 

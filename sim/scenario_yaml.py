@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -73,6 +73,7 @@ class _LimitError(yaml.MarkedYAMLError):
     """A YAML construct a scenario may not use (an alias, too deep, too many nodes)."""
 
 
+# misc: mypy cannot check a base class chosen at runtime.
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The safe loader (libyaml's when the wheel has it: five times faster on a large file).
 
@@ -114,7 +115,9 @@ def _check_events(text: str) -> None:
         elif depth > MAX_DEPTH:
             problem = f"nested too deeply (more than {MAX_DEPTH} levels)"
         if problem:
-            raise _LimitError(problem=problem, problem_mark=event.start_mark)
+            # libyaml's events carry its own Mark class, with the same line and column.
+            mark = cast(yaml.Mark | None, event.start_mark)
+            raise _LimitError(problem=problem, problem_mark=mark)
 
 
 def _read_text(path: Path) -> str:

@@ -25,6 +25,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "SERVER_ENVIRONMENT",
@@ -104,6 +105,7 @@ def harden_solara() -> None:
 
     settings.telemetry.mixpanel_enable = False
     cdn_helper.get_path = cached_asset_path
-    starlette = sys.modules.get("solara.server.starlette")
+    # Any: we set a name the module has but ModuleType does not declare.
+    starlette: Any = sys.modules.get("solara.server.starlette")
     if starlette is not None:
         starlette.get_path = cached_asset_path

@@ -27,8 +27,9 @@ import json
 import logging
 import os
 import shutil
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pyarrow as pa
@@ -77,6 +78,7 @@ def _lock_now(file: Any) -> None:
         import msvcrt
 
         file.seek(0)
+        # attr-defined: typeshed declares msvcrt's functions on Windows only.
         msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         return
     fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,7 +126,7 @@ class BatchStore:
     ) -> None:
         self.root = Path(root)
         self._created: list[Path] = []
-        self._lock = None
+        self._lock: TextIO | None = None
         try:
             self._open_root()
             self.old = self._check(design, scenarios, chunk_size, resume)
@@ -296,7 +298,7 @@ class BatchStore:
                 pq.write_table(to_arrow(frame), buffer)
                 data = buffer.getvalue()
                 write_atomically(
-                    self.root / table / f"{name}.parquet", lambda t, d=data: t.write_bytes(d)
+                    self.root / table / f"{name}.parquet", partial(Path.write_bytes, data=data)
                 )
                 marker["rows"][table] = len(frame)
                 marker["bytes"][table] = len(data)
@@ -447,6 +449,7 @@ def load_table(root: Path, table: str, chunks: list[int] | None = None) -> pd.Da
         if reason:
             bad[cid] = reason
         else:
+            assert frame is not None  # with full=True, no reason means the frame was read
             frames.append(frame)
     if bad:
         warn_damaged(root, bad)

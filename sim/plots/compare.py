@@ -146,7 +146,8 @@ def compare_series(
             ax.set_xlabel("Year", fontsize=_LABEL_SIZE)
     axes[0].xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
 
-    handles, labels = [], []
+    handles: list[tuple[Patch, Line2D] | Patch] = []
+    labels: list[str] = []
     for group, color in zip(groups, colors, strict=True):
         years = subsets[group]["year"]
         handles.append(
@@ -273,8 +274,8 @@ def compare_bars(
             zorder=4,
             gid="ci_bar",
         )
-        for j in np.flatnonzero(~known):
-            ax.text(x[j], 0, "no data", ha="center", va="bottom", fontsize=_TICK_SIZE, color="0.5")
+        for k in np.flatnonzero(~known):
+            ax.text(x[k], 0, "no data", ha="center", va="bottom", fontsize=_TICK_SIZE, color="0.5")
         counts = stats["n"].astype(int)
         if rotate:  # slanted names; the run counts go to the caption
             ax.set_xticks(x, names)
