@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
 
 import numpy as np
 
@@ -23,11 +22,15 @@ from sim.shares import nash_shares, proportional_shares, shapley_value
 
 __all__ = [
     "Agreement",
+    "Coalition",
     "Deal",
     "NegotiationTable",
+    "Offer",
+    "Reach",
     "Terms",
     "coverage",
     "dependence",
+    "grow_coalition",
     "member_values",
     "negotiate",
     "own_coverage",
@@ -304,6 +307,51 @@ def _shares(
 # The negotiation
 
 
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Terms on which every member of a coalition would fly the mission together.
+
+    ``payoff`` is what each member keeps (``values - shares * cost``) and
+    ``total`` its sum, the coalition's joint gain that partners compete on.
+    """
+
+    members: tuple[int, ...]
+    shares: np.ndarray
+    cost: float  # what the members pay between them
+    subsidy: float  # what the funding pool pays on top
+    coverage: float
+    values: np.ndarray
+    payoff: np.ndarray
+    total: float
+
+    @property
+    def partner(self) -> int:
+        """The agency whose joining this offer is for (the last member)."""
+        return self.members[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A partner that raises coverage while the coalition cannot yet cover the mission."""
+
+    partner: int
+    coverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class Coalition:
+    """Where greedy growth stopped.
+
+    ``offer`` is the last set of terms every member agreed to (None when the
+    coalition never covered the mission with a gain for all). ``failed_talks``
+    as in :class:`Deal`.
+    """
+
+    members: tuple[int, ...]
+    offer: Offer | None
+    failed_talks: bool
+
+
 def _compatible(j: int, members: list[int], table: NegotiationTable) -> bool:
     idx = np.asarray(members)
     t = table.tension[j, idx]
@@ -339,14 +387,115 @@ def _candidates(
     return [int(pool[k]) for k in order]
 
 
+def _best_step(
+    members: list[int],
+    payoff: np.ndarray,
+    feasible: bool,
+    pool: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    fit: np.ndarray,
+    lead_disagreement: float,
+) -> tuple[Offer | Reach | None, bool]:
+    """The partner to add next, and whether talks failed with any candidate.
+
+    An :class:`Offer` every member gains from beats any :class:`Reach`;
+    among offers the largest total payoff wins, among reaches the largest
+    coverage (reaches count only while the coalition is not yet feasible).
+    Ties keep the earlier candidate.
+    """
+    money = table.uncommitted * proposal.kind.duration  # the most each can commit in total
+    best: Offer | Reach | None = None
+    failed = False
+    for j in pool:
+        if not _compatible(j, members, table):
+            continue
+        trial = [*members, j]
+        values, cov = member_values(trial, proposal, table, terms, fit)
+        cost, subsidy = _coalition_cost(proposal, len(trial), terms, table.pool)
+        if cov < terms.min_coverage:
+            if not feasible and (best is None or (isinstance(best, Reach) and cov > best.coverage)):
+                best = Reach(j, cov)
+            continue
+        d = np.zeros(len(trial))
+        d[0] = lead_disagreement
+        surplus = (values - d).sum() - cost
+        if surplus <= _EPS:
+            continue  # declined: no gain to share
+        shares = _shares(trial, proposal, table, terms, fit, values, d, cost, money[trial])
+        if shares is None:
+            failed = True
+            continue
+        new_payoff = values - shares * cost
+        floor = payoff if feasible else np.zeros(len(members))
+        if (new_payoff[:-1] > floor + _EPS).all() and new_payoff[-1] > _EPS:
+            total = new_payoff.sum()
+            if best is None or isinstance(best, Reach) or total > best.total:
+                best = Offer(tuple(trial), shares, cost, subsidy, cov, values, new_payoff, total)
+    return best, failed
+
+
+def grow_coalition(
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    fit: np.ndarray,
+    lead_disagreement: float,
+    solo_feasible: bool,
+) -> Coalition:
+    """Grow the lead's coalition greedily, one partner at a time.
+
+    Starting from the lead, the partner that most raises the coalition's total
+    payoff is added while every member gains over its payoff before (the lead
+    over ``lead_disagreement``, its surplus from flying alone); while the
+    coalition cannot yet cover the requirements, the partner that most raises
+    coverage is added instead. Growth stops when no candidate qualifies or
+    the mission's maximum number of partners is reached.
+
+    Parameters
+    ----------
+    proposal, table, terms
+        What is negotiated, over which world, under which rules.
+    fit : ndarray, shape (n, k)
+        :func:`requirement_fit` of all agencies for this proposal.
+    lead_disagreement : float
+        The lead's payoff without partners (zero when it cannot fly alone).
+    solo_feasible : bool
+        Whether the lead can fly the mission alone.
+    """
+    members = [proposal.lead]
+    payoff = np.array([lead_disagreement])
+    feasible = solo_feasible
+    offer: Offer | None = None
+    failed = False
+    max_partners = proposal.kind.max_partners
+    pool = _candidates(proposal, table, terms, fit) if max_partners > 0 else []
+    while pool and len(members) <= max_partners:
+        step, step_failed = _best_step(
+            members, payoff, feasible, pool, proposal, table, terms, fit, lead_disagreement
+        )
+        failed = failed or step_failed
+        if step is None:
+            break
+        pool.remove(step.partner)
+        members.append(step.partner)
+        if isinstance(step, Offer):
+            feasible = True
+            offer = step
+            payoff = step.payoff
+        else:
+            payoff = np.zeros(len(members))  # nobody gains yet: any gain beats it
+    return Coalition(tuple(members), offer, failed)
+
+
 def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal:
     """Negotiate one proposal: the best of a joint mission, going solo, or nothing.
 
     The lead's disagreement point is its surplus from flying alone (zero when
-    it cannot). Starting from the lead, the partner that most raises the
-    coalition's total surplus is added while every member gains (or, while the
-    coalition cannot yet cover the requirements, the one that most raises
-    coverage), up to the mission's maximum number of partners.
+    it cannot); the coalition grows from there (:func:`grow_coalition`). A
+    joint mission is agreed when some coalition was offered terms every
+    member gains from; otherwise the lead flies alone if that gains anything.
     """
     lead = proposal.lead
     kind = proposal.kind
@@ -359,66 +508,19 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     solo_surplus = solo_value[0] - proposal.cost if solo_ok else -np.inf
     d_lead = max(solo_surplus, 0.0)
 
-    members = [lead]
-    payoff = np.array([d_lead])
-    feasible = solo_ok
-    current: tuple | None = None  # (shares, cost, cov, values, subsidy) of the coalition
-    failed = False
-    pool = _candidates(proposal, table, terms, fit) if kind.max_partners > 0 else []
-    while pool and len(members) <= kind.max_partners:
-        # ("grow", j, coverage, None) or ("join", j, total payoff, (*current, payoff))
-        best: (
-            tuple[Literal["grow"], int, float, None]
-            | tuple[Literal["join"], int, float, tuple]
-            | None
-        ) = None
-        for j in pool:
-            if not _compatible(j, members, table):
-                continue
-            trial = [*members, j]
-            values, cov = member_values(trial, proposal, table, terms, fit)
-            cost, subsidy = _coalition_cost(proposal, len(trial), terms, table.pool)
-            if cov < terms.min_coverage:
-                if not feasible and (best is None or (best[0] == "grow" and cov > best[2])):
-                    best = ("grow", j, cov, None)
-                continue
-            d = np.zeros(len(trial))
-            d[0] = d_lead
-            surplus = (values - d).sum() - cost
-            if surplus <= _EPS:
-                continue
-            shares = _shares(trial, proposal, table, terms, fit, values, d, cost, money[trial])
-            if shares is None:
-                failed = True
-                continue
-            new_payoff = values - shares * cost
-            floor = payoff if feasible else np.zeros(len(members))
-            if (new_payoff[:-1] > floor + _EPS).all() and new_payoff[-1] > _EPS:
-                total = new_payoff.sum()
-                if best is None or best[0] == "grow" or total > best[2]:
-                    best = ("join", j, total, (shares, cost, cov, values, subsidy, new_payoff))
-        if best is None:
-            break
-        pool.remove(best[1])
-        members.append(best[1])
-        if best[0] == "join":
-            feasible = True
-            current = best[3][:5]
-            payoff = best[3][5]
-        else:
-            payoff = np.zeros(len(members))
-
-    if current is not None and len(members) > 1 and len(current[0]) == len(members):
-        shares, cost, cov, values, subsidy = current
+    coalition = grow_coalition(proposal, table, terms, fit, d_lead, solo_ok)
+    # An offer always covers every member: reaches only come before the first offer.
+    offer = coalition.offer
+    if offer is not None:
         return Deal(
             Agreement.JOINT,
-            tuple(members),
-            shares,
-            cost,
-            cov,
-            success_chance(cov, kind.risk, terms.success_exponent),
-            values,
-            subsidy=subsidy,
+            offer.members,
+            offer.shares,
+            offer.cost,
+            offer.coverage,
+            success_chance(offer.coverage, kind.risk, terms.success_exponent),
+            offer.values,
+            subsidy=offer.subsidy,
         )
     if solo_ok and solo_surplus > 0:
         return Deal(
@@ -429,6 +531,6 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
             solo_cov,
             success_chance(solo_cov, kind.risk, terms.success_exponent),
             solo_value,
-            failed_talks=failed,
+            failed_talks=coalition.failed_talks,
         )
-    return Deal(Agreement.NONE, failed_talks=failed)
+    return Deal(Agreement.NONE, failed_talks=coalition.failed_talks)
