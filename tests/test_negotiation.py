@@ -9,8 +9,11 @@ from numpy.testing import assert_allclose
 
 from sim.negotiation import (
     Agreement,
+    Coalition,
+    Offer,
     Terms,
     coverage,
+    grow_coalition,
     member_values,
     negotiate,
     own_coverage,
@@ -229,3 +232,58 @@ def test_budget_weighted_nash_makes_a_junior_partner_pay_its_part(kind):
     poor_weighted = negotiate(proposal(kind), table, weighted).shares[1]
     assert poor_weighted > 0.0
     assert poor_weighted > poor_equal
+
+
+# ---------------------------------------------------------------- coalition growth
+
+
+def _grow(kind, table, terms):
+    fit = requirement_fit(table.capabilities, kind.requires)
+    return grow_coalition(proposal(kind), table, terms, fit, 0.0, solo_feasible=False)
+
+
+def test_growth_offer_names_what_each_member_pays_and_keeps(kind, terms):
+    coalition = _grow(kind, make_table(2, caps=_split_caps()), terms)
+    offer = coalition.offer
+    assert isinstance(offer, Offer)
+    assert coalition.members == offer.members == (0, 1)
+    assert offer.partner == 1
+    assert not coalition.failed_talks
+    assert_allclose(offer.payoff, offer.values - offer.shares * offer.cost)
+    assert offer.total == offer.payoff.sum()
+    assert np.all(offer.payoff > 0)
+
+
+def test_negotiate_agrees_on_the_offer_growth_ends_with(kind, terms):
+    table = make_table(2, caps=_split_caps())
+    offer = _grow(kind, table, terms).offer
+    deal = negotiate(proposal(kind), table, terms)
+    assert deal.members == offer.members
+    assert_allclose(deal.shares, offer.shares)
+    assert deal.cost == offer.cost
+    assert deal.coverage == offer.coverage
+
+
+def test_growth_reaches_for_coverage_before_it_can_offer(terms):
+    # Three domains, one agency each: no pair covers 90 %, so the first partner
+    # is added for coverage alone and the second makes the first offer.
+    kind = make_kind(requires=np.array([0.5, 0, 0, 0.5, 0.5, 0]))
+    caps = [[0.8, 0, 0, 0, 0, 0], [0, 0, 0, 0.8, 0, 0], [0, 0, 0, 0, 0.8, 0]]
+    strict = Terms(
+        rule="nash",
+        min_coverage=0.9,
+        overhead=0.1,
+        distrust=0.0,
+        instrument_bonus=0.2,
+        value_of_money=0.1,
+    )
+    coalition = _grow(kind, make_table(3, caps=caps), strict)
+    assert sorted(coalition.members) == [0, 1, 2]
+    assert coalition.offer is not None
+    assert coalition.offer.members == coalition.members
+    assert coalition.offer.coverage == pytest.approx(1.0)
+
+
+def test_growth_without_partners_allowed_stays_the_lead(terms):
+    kind = make_kind(max_partners=0)
+    assert _grow(kind, make_table(2, caps=_split_caps()), terms) == Coalition((0,), None, False)
