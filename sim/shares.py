@@ -1,7 +1,9 @@
 """Cost shares: how a coalition splits a mission's cost (pure functions on arrays).
 
 Nash bargaining (symmetric or weighted by bargaining power), shares in
-proportion to capability contributed, and the Shapley value of a game.
+proportion to capability contributed, and the Shapley value of a game; what
+a coalition pays (:func:`coalition_cost`) and the scenario's rule applied to
+one coalition (:func:`split_cost`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,18 @@ from math import factorial
 
 import numpy as np
 
-__all__ = ["nash_shares", "proportional_shares", "shapley_value"]
+from sim.mission import Proposal
+from sim.terms import NegotiationTable, Terms
+from sim.valuation import member_values
+
+__all__ = [
+    "coalition_cost",
+    "nash_shares",
+    "proportional_shares",
+    "shapley_shares",
+    "shapley_value",
+    "split_cost",
+]
 
 _EPS = 1e-9
 
@@ -123,3 +136,88 @@ def shapley_value(worth: np.ndarray) -> np.ndarray:
         without = masks[(masks >> i) & 1 == 0]
         phi[i] = np.sum(weight[counts[without]] * (worth[without | (1 << i)] - worth[without]))
     return phi
+
+
+# --------------------------------------------------------------------------
+# A coalition's cost and its split
+
+
+def shapley_shares(
+    members: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    fit: np.ndarray,
+    disagreement: np.ndarray,
+    budgets: np.ndarray,
+) -> np.ndarray | None:
+    """Cost shares that leave each member its Shapley value of the surplus.
+
+    The game's worth of a sub-coalition ``S`` is the surplus it would make
+    flying the mission alone: ``sum(values_i(S) - d_i) - cost(S)`` when it
+    covers the requirements, else zero. Each member pays its value minus its
+    disagreement payoff minus its Shapley value; the split is rejected when a
+    payment falls outside ``[0, budget]``.
+    """
+    m = len(members)
+    worth = np.zeros(2**m)
+    for mask in range(1, 2**m):
+        sub = [j for j in range(m) if mask >> j & 1]
+        vals, cov = member_values([members[j] for j in sub], proposal, table, terms, fit)
+        if cov >= terms.min_coverage:
+            cost, _ = coalition_cost(proposal, len(sub), terms, table.pool)
+            surplus = (vals - disagreement[sub]).sum() - cost
+            worth[mask] = max(surplus, 0.0)
+    values, _ = member_values(members, proposal, table, terms, fit)
+    if worth[-1] <= 0:
+        return None
+    pay = values - disagreement - shapley_value(worth)
+    if np.any(pay < -_EPS) or np.any(pay > budgets + _EPS):
+        return None
+    pay = np.maximum(pay, 0.0)
+    return pay / pay.sum()
+
+
+def coalition_cost(
+    proposal: Proposal, size: int, terms: Terms, pool: float = 0.0
+) -> tuple[float, float]:
+    """What the members pay, and what the funding pool pays, for a coalition.
+
+    Integration overhead makes the whole ``cost * (1 + overhead * (size -
+    1))``; a joint mission may draw up to ``pool_cap`` of it from the pool.
+    """
+    gross = proposal.cost * (1.0 + terms.overhead * (size - 1))
+    subsidy = min(pool, terms.pool_cap * gross) if size > 1 else 0.0
+    return gross - subsidy, subsidy
+
+
+def split_cost(
+    members: list[int],
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    fit: np.ndarray,
+    values: np.ndarray,
+    disagreement: np.ndarray,
+    cost: float,
+    budgets: np.ndarray,
+) -> np.ndarray | None:
+    """Shares of ``cost`` for ``members`` under the scenario's sharing rule.
+
+    ``terms.rule`` is ``"nash"`` (weighted by the square root of budgets when
+    ``power_by_budget``), ``"shapley"`` or, otherwise, proportional to the
+    capability each member contributes. None when the rule finds no split
+    every member accepts within ``budgets``.
+    """
+    if terms.rule == "nash":
+        power = np.sqrt(table.budgets[members]) if terms.power_by_budget else None
+        return nash_shares(values, disagreement, cost, budgets, power)
+    if terms.rule == "shapley":
+        return shapley_shares(members, proposal, table, terms, fit, disagreement, budgets)
+    req = proposal.kind.requires
+    contributed = np.minimum(table.capabilities[members], req).sum(axis=1)
+    shares = proportional_shares(contributed)
+    pay = shares * cost
+    if np.any(pay > values - disagreement + _EPS) or np.any(pay > budgets + _EPS):
+        return None
+    return shares

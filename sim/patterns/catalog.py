@@ -1,0 +1,246 @@
+"""The stylized facts of the historical record: each claim, its tolerance and its check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sim.patterns.checks import (
+    HIGH_TENSION,
+    SENSITIVE,
+    SHOCK,
+    club_survives_shocks,
+    coalition_sizes_skewed,
+    cold_war_cross_rare,
+    cooperation_rises,
+    cross_in_tension_dips,
+    esa_most_central,
+    high_tension_low_sensitivity,
+    more_agencies_smaller_superpowers,
+    russia_seeks_partners,
+    russia_worse_shares,
+    tension_drop_raises_agreements,
+    trust_breaks_fast,
+    two_blocs,
+    within_bloc_ratio_falls,
+)
+from sim.patterns.view import RunView
+
+__all__ = ["PATTERNS", "Pattern"]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One stylized fact: a claim, a per-run check and the share of runs that must pass.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used in scenarios, on the command line and in reports.
+    claim : str
+        The fact, in one sentence a historian would sign.
+    tolerance : str
+        What one run must show to pass, with its numbers.
+    mechanism : str
+        Why the model produces it (which rule does the work).
+    required : float
+        Share of runs that must pass for the pattern to hold.
+    check : callable
+        ``check(run) -> (value, passed)``.
+    value_label : str
+        What ``value`` measures (the axis of the report's plot).
+    threshold : float or None
+        The pass line on ``value``, drawn in the plot when there is one.
+    agencies : tuple of str
+        Agencies a scenario must have for the pattern to apply.
+    """
+
+    name: str
+    claim: str
+    tolerance: str
+    mechanism: str
+    required: float
+    check: Callable[[RunView], tuple[float, bool]]
+    value_label: str
+    threshold: float | None = None
+    agencies: tuple[str, ...] = field(default_factory=tuple)
+
+
+PATTERNS: dict[str, Pattern] = {
+    p.name: p
+    for p in (
+        Pattern(
+            name="cooperation_rises",
+            claim="The cooperation rate rises from the Cold War to detente to the station era.",
+            tolerance="joint share of missions started: 1957-1971 < 1972-1990 < 1992-2020",
+            mechanism="tension falls across blocs (events), so the political cost of "
+            "partners falls; more agencies with complementary capabilities enter",
+            required=0.9,
+            check=cooperation_rises,
+            value_label="cooperation rate 1992-2020 minus 1957-1971",
+            threshold=0.0,
+        ),
+        Pattern(
+            name="cold_war_cross_bloc_rare",
+            claim="In the Cold War, joint missions across the Iron Curtain are rare but not zero.",
+            tolerance="0 < share of joint missions 1957-1991 with both west and east members "
+            "<= 0.15",
+            mechanism="west-east tension of 0.5-0.9 discounts a partner's value by "
+            "political_cost x sensitivity x tension; only low-sensitivity kinds clear it",
+            required=0.8,
+            check=cold_war_cross_rare,
+            value_label="cross-bloc share of joint missions, 1957-1991",
+            threshold=0.15,
+        ),
+        Pattern(
+            name="cross_bloc_in_tension_dips",
+            claim="Cold War cross-bloc missions concentrate where tension dips "
+            "(1972-1975, late 1980s).",
+            tolerance=">= half of the 1957-1991 cross-bloc missions start in the third of "
+            "years with the lowest west-east tension (a third if they were spread evenly)",
+            mechanism="the value of a rival partner rises as tension falls; "
+            "symbolic docking is worth more the more tension it bridges",
+            required=0.75,
+            check=cross_in_tension_dips,
+            value_label="share of Cold War cross-bloc missions in low-tension years",
+            threshold=0.5,
+        ),
+        Pattern(
+            name="within_bloc_ratio_falls",
+            claim="Within-bloc cooperation exceeds cross-bloc cooperation under high tension, "
+            "and the ratio falls after 1991.",
+            tolerance="(within + 1)/(cross + 1) joint missions > 1 up to 1991, and lower in "
+            "1992-2013 (before the 2014 Crimea shock raised tension again)",
+            mechanism="bloc tension (0.1 within, 0.9 across) sets the political cost; the "
+            "1985-1991 events lower it across blocs",
+            required=0.9,
+            check=within_bloc_ratio_falls,
+            value_label="log(within/cross ratio before 1992 / after)",
+            threshold=0.0,
+        ),
+        Pattern(
+            name="high_tension_low_sensitivity",
+            claim="Under high tension the cross-bloc missions that happen are low-sensitivity "
+            "ones (science, docking, tracking), never launch- or crew-critical hardware.",
+            tolerance=f"no west-east mission begun at tension >= {HIGH_TENSION} between "
+            f"two members has sensitivity >= {SENSITIVE}",
+            mechanism="a partner's value is discounted by sensitivity x tension, and "
+            "export controls bar sensitive kinds across rival blocs",
+            required=0.95,
+            check=high_tension_low_sensitivity,
+            value_label="highest sensitivity of a cross-bloc mission under high tension",
+            threshold=SENSITIVE,
+        ),
+        Pattern(
+            name="tension_drop_raises_agreements",
+            claim="A drop in tension raises agreements within 1-3 years.",
+            tolerance="cross-bloc agreements in the 3 years after west-east tension drops "
+            "(events with delta <= -0.1) outnumber those in the 3 years before",
+            mechanism="lower tension raises partner values at once; trust and the "
+            "capabilities partners need follow over the next years",
+            required=0.8,
+            check=tension_drop_raises_agreements,
+            value_label="cross-bloc agreements after drops minus before",
+            threshold=0.0,
+        ),
+        Pattern(
+            name="russia_seeks_partners",
+            claim="After the 1991 budget collapse the Russian agency takes more partners.",
+            tolerance="Roscosmos has >= 0.5 more partners per mission than the USSR had",
+            mechanism="a budget cut to 40 % makes solo missions unaffordable: sharing "
+            "costs is the only way to fly, and its capabilities are in demand",
+            required=0.9,
+            check=russia_seeks_partners,
+            value_label="partners per mission: Roscosmos minus USSR",
+            threshold=0.5,
+            agencies=("USSR", "Roscosmos"),
+        ),
+        Pattern(
+            name="russia_worse_shares",
+            claim="After 1991 the Russian agency accepts worse cost shares.",
+            tolerance="Roscosmos's share of its coalitions' gains is below an equal split "
+            "(ratio < 1) and below the USSR's",
+            mechanism="poverty: Nash bargaining power ~ sqrt(budget), and a poor agency's "
+            "science and prestige are worth fewer dollars to it (value of money ~ "
+            "sqrt(budget)); with a late-Soviet budget the pattern fails",
+            required=0.9,
+            check=russia_worse_shares,
+            value_label="Roscosmos's gain share / equal split",
+            threshold=1.0,
+            agencies=("USSR", "Roscosmos"),
+        ),
+        Pattern(
+            name="more_agencies_smaller_superpowers",
+            claim="The number of active agencies rises and the superpowers' share of "
+            "missions falls.",
+            tolerance="more active agencies after 2010 than before 1970, and the share of "
+            "missions with NASA or the Soviet/Russian agency falls by > 0.2",
+            mechanism="agencies enter at their founding years and learn by flying",
+            required=0.9,
+            check=more_agencies_smaller_superpowers,
+            value_label="superpower share of missions, 2010 on minus before 1970",
+            threshold=-0.2,
+            agencies=("NASA", "USSR", "Roscosmos"),
+        ),
+        Pattern(
+            name="trust_breaks_fast",
+            claim="Trust breaks fast and recovers slowly.",
+            tolerance="the median yearly fall in a pair's trust is > 2x the median rise",
+            mechanism="a withdrawal halves trust, a joint failure takes 15 %; "
+            "a joint success closes only 10 % of the gap to 1",
+            required=0.9,
+            check=trust_breaks_fast,
+            value_label="median trust fall / median trust rise",
+            threshold=2.0,
+        ),
+        Pattern(
+            name="coalition_sizes_skewed",
+            claim="Coalition sizes are skewed: pairs most common, a long tail of large clubs.",
+            tolerance="joint missions of 2 > of 3 >= of 4 or more, and some of 4 or more",
+            mechanism="each partner adds integration overhead and political cost; "
+            "only big, modular kinds pay for many",
+            required=0.7,
+            check=coalition_sizes_skewed,
+            value_label="share of joint missions that are pairs",
+        ),
+        Pattern(
+            name="esa_most_central",
+            claim="The agency with low tension toward everyone (ESA) has the highest "
+            "degree centrality.",
+            tolerance="ESA has at least as many distinct partners by the last year as any agency",
+            mechanism="ESA's low tension with both blocs keeps its partner values high",
+            required=0.85,
+            check=esa_most_central,
+            value_label="ESA's partners minus the best other agency's",
+            threshold=0.0,
+            agencies=("ESA",),
+        ),
+        Pattern(
+            name="club_survives_shocks",
+            claim="The ISS club survives shocks that end bilateral projects.",
+            tolerance=f"over the missions under way with a pair whose tension jumps by >= {SHOCK}: "
+            "the largest keeps all its members for 2 years, and two-member ones lose a member "
+            "at least as often as those of 3 or more",
+            mechanism="sunk cost (tolerance + 0.5 x share paid) and the partners a leaver "
+            "lets down (+ lock_in per partner beyond the first) keep a long, many-member "
+            "programme together when a young bilateral project is not worth the tension",
+            required=0.8,
+            check=club_survives_shocks,
+            value_label="share of clubs (3+ members) under way at a shock that keep everyone",
+        ),
+        Pattern(
+            name="two_blocs",
+            claim="After 2020 the cooperation network splits into two blocs, the US-led one "
+            "larger, with a few agencies in both.",
+            tolerance="joint-mission network of 2021 on: greedy modularity >= 0.3, NASA and "
+            "CNSA in different communities, NASA's larger, and >= 1 agency with partners in both",
+            mechanism="tension between the Artemis and ILRS clubs, the NASA-CNSA ban and the "
+            "2022 break leave cross-club partnerships to agencies at low tension with both",
+            required=0.5,
+            check=two_blocs,
+            value_label="modularity of the 2021-on joint-mission network",
+            threshold=0.3,
+            agencies=("NASA", "CNSA"),
+        ),
+    )
+}

@@ -1,0 +1,264 @@
+"""The per-run checks of the stylized facts: ``check(run) -> (value, passed)``, one each.
+
+Each check reads one :class:`~sim.patterns.view.RunView` and returns the run's
+value of a statistic and whether the fact holds in that run; the claims,
+tolerances and required pass shares they serve are in
+:mod:`sim.patterns.catalog`.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from sim.patterns.view import (
+    RunView,
+    between,
+    bloc_tension,
+    coop_rate,
+    everyone,
+    one_bloc,
+    pair_tension,
+    spans,
+    with_agency,
+)
+from sim.scenario import Scenario
+
+__all__ = [
+    "COLD_WAR_END",
+    "CRIMEA",
+    "HIGH_TENSION",
+    "SENSITIVE",
+    "SHOCK",
+    "club_survives_shocks",
+    "coalition_sizes_skewed",
+    "cold_war_cross_rare",
+    "cooperation_rises",
+    "cross_in_tension_dips",
+    "esa_most_central",
+    "high_tension_low_sensitivity",
+    "more_agencies_smaller_superpowers",
+    "russia_seeks_partners",
+    "russia_worse_shares",
+    "tension_drop_raises_agreements",
+    "trust_breaks_fast",
+    "two_blocs",
+    "within_bloc_ratio_falls",
+]
+
+COLD_WAR_END = 1991  # the Soviet Union dissolved on 26 December 1991
+CRIMEA = 2014  # tension across blocs rises again from the annexation of Crimea
+HIGH_TENSION = 0.4  # tension at which only low-sensitivity cooperation crosses blocs
+SENSITIVE = 0.6  # launch- and crew-critical kinds (export-controlled at 0.6 in _common)
+SHOCK = 0.2  # a rise in a pair's tension this large in one year is a shock
+
+
+def cooperation_rises(run: RunView) -> tuple[float, bool]:
+    """Cooperation rate 1992-2020 minus 1957-1971; passes when it rises era by era."""
+    early = coop_rate(run, run.spec.start_year, 1971)
+    detente = coop_rate(run, 1972, 1990)
+    late = coop_rate(run, 1992, 2020)
+    return late - early, bool(early < detente < late)
+
+
+def cold_war_cross_rare(run: RunView) -> tuple[float, bool]:
+    """Cross-bloc share of Cold War joint missions; passes when rare but not zero."""
+    m = between(run.missions, "start_year", run.spec.start_year, COLD_WAR_END)
+    joint = m[m.joint]
+    if joint.empty:
+        return float("nan"), False
+    share = float(spans(joint, run.blocs(), "west", "east").mean())
+    return share, bool(0 < share <= 0.15)
+
+
+def cross_in_tension_dips(run: RunView) -> tuple[float, bool]:
+    """Share of Cold War cross-bloc missions begun in the lowest-tension third of years."""
+    tension = between(bloc_tension(run, "west", "east").reset_index(), "year", 0, COLD_WAR_END)
+    tension = tension.set_index("year").tension
+    low = set(tension[tension <= tension.quantile(1 / 3)].index)
+    m = between(run.missions, "start_year", run.spec.start_year, COLD_WAR_END)
+    cross = m[m.joint & spans(m, run.blocs(), "west", "east")]
+    if cross.empty:
+        return float("nan"), False
+    share = float(cross.start_year.isin(low).mean())
+    return share, share >= 0.5
+
+
+def within_bloc_ratio_falls(run: RunView) -> tuple[float, bool]:
+    """Log of the within/cross-bloc ratio before 1992 over 1992-2013; passes when it falls."""
+    blocs = run.blocs()
+
+    def ratio(first: int, last: int) -> float:
+        m = between(run.missions, "start_year", first, last)
+        m = m[m.joint]
+        within = int(one_bloc(m, blocs).sum())
+        cross = int(spans(m, blocs, "west", "east").sum())
+        return (within + 1) / (cross + 1)
+
+    before = ratio(run.spec.start_year, COLD_WAR_END)
+    after = ratio(COLD_WAR_END + 1, CRIMEA - 1)
+    return float(np.log(before / after)), bool(before > 1 and after < before)
+
+
+def high_tension_low_sensitivity(run: RunView) -> tuple[float, bool]:
+    """Highest sensitivity of a cross-bloc mission begun under high tension."""
+    m = run.missions[run.missions.joint]
+    m = m[spans(m, run.blocs(), "west", "east")]
+    tension = pair_tension(run)
+    worst = 0.0
+    for year, who, sensitivity in zip(m.start_year, everyone(m), m.sensitivity, strict=True):
+        high = max(tension.get((year, a, b), 0.0) for a, b in combinations(who, 2))
+        if high >= HIGH_TENSION:
+            worst = max(worst, float(sensitivity))
+    return worst, worst < SENSITIVE
+
+
+def _tension_drops(spec: Scenario) -> list[int]:
+    return sorted(
+        {
+            e.year
+            for e in spec.events
+            if e.kind == "tension"
+            and not e.agencies
+            and {"west", "east"} <= set(e.blocs)
+            and (e.delta or 0.0) <= -0.1
+        }
+    )
+
+
+def tension_drop_raises_agreements(run: RunView) -> tuple[float, bool]:
+    """Cross-bloc agreements in the 3 years after tension drops minus before."""
+    m = run.missions[run.missions.joint]
+    years = m[spans(m, run.blocs(), "west", "east")].start_year
+    counts = years.value_counts()
+    after = before = 0
+    for y in _tension_drops(run.spec):
+        after += int(sum(counts.get(y + k, 0) for k in (1, 2, 3)))
+        before += int(sum(counts.get(y - k, 0) for k in (1, 2, 3)))
+    return float(after - before), after > before
+
+
+def _partners(missions: pd.DataFrame, agency: str) -> float:
+    mine = with_agency(missions, agency)
+    return float((everyone(mine).map(len) - 1).mean()) if len(mine) else float("nan")
+
+
+def russia_seeks_partners(run: RunView) -> tuple[float, bool]:
+    """Partners per mission of Roscosmos minus those of the USSR."""
+    ussr, roscosmos = _partners(run.missions, "USSR"), _partners(run.missions, "Roscosmos")
+    return roscosmos - ussr, bool(roscosmos > ussr + 0.5)
+
+
+def _gain_ratio(missions: pd.DataFrame, agency: str) -> float:
+    """An agency's share of its coalitions' gains, over the equal split (1 = equal)."""
+    m = missions[missions.joint & (missions.withdrawn.map(len) == 0)]
+    ratios = []
+    for members, gains in zip(m.members, m.gains, strict=True):
+        if agency not in members:
+            continue
+        g = np.asarray(gains, float)
+        if g.sum() > 0:
+            ratios.append(g[list(members).index(agency)] / g.sum() * len(g))
+    return float(np.mean(ratios)) if ratios else float("nan")
+
+
+def russia_worse_shares(run: RunView) -> tuple[float, bool]:
+    """Roscosmos's share of its coalitions' gains over an equal split."""
+    ussr, roscosmos = _gain_ratio(run.missions, "USSR"), _gain_ratio(run.missions, "Roscosmos")
+    passed = roscosmos < 1.0 and (np.isnan(ussr) or roscosmos < ussr)
+    return roscosmos, bool(passed)
+
+
+def _superpower_share(missions: pd.DataFrame, first: int, last: int) -> float:
+    window = between(missions, "start_year", first, last)
+    big = everyone(window).map(lambda x: bool({"NASA", "USSR", "Roscosmos"} & set(x)))
+    return float(big.mean())
+
+
+def more_agencies_smaller_superpowers(run: RunView) -> tuple[float, bool]:
+    """Superpower share of missions from 2010 minus before 1970."""
+    active = run.model.set_index("year").active_agencies
+    early = _superpower_share(run.missions, run.spec.start_year, 1969)
+    late = _superpower_share(run.missions, 2010, run.spec.end_year)
+    more = active.loc[:1969].mean() < active.loc[2010:].mean()
+    return late - early, bool(more and late < early - 0.2)
+
+
+def trust_breaks_fast(run: RunView) -> tuple[float, bool]:
+    """Median yearly fall in a pair's trust over its median rise."""
+    pairs = run.pairs.sort_values(["agency_a", "agency_b", "year"])
+    change = pairs.groupby(["agency_a", "agency_b"]).trust.diff().dropna()
+    drops, rises = -change[change < 0], change[change > 0]
+    if drops.empty or rises.empty:
+        return float("nan"), False
+    ratio = float(drops.median() / rises.median())
+    return ratio, ratio > 2.0
+
+
+def coalition_sizes_skewed(run: RunView) -> tuple[float, bool]:
+    """Share of joint missions that are pairs; passes when sizes are skewed."""
+    joint = run.missions[run.missions.joint]
+    sizes = everyone(joint).map(len).value_counts()
+    pairs, threes, large = sizes.get(2, 0), sizes.get(3, 0), sizes[sizes.index >= 4].sum()
+    share = float(pairs / sizes.sum()) if sizes.sum() else float("nan")
+    return share, bool(pairs > threes >= large and large > 0)
+
+
+def esa_most_central(run: RunView) -> tuple[float, bool]:
+    """ESA's distinct partners in the last year minus the best other agency's."""
+    last = run.pairs[(run.pairs.year == run.pairs.year.max()) & (run.pairs.joint_missions > 0)]
+    degree = pd.concat([last.agency_a, last.agency_b]).value_counts()
+    esa = int(degree.get("ESA", 0))
+    return float(esa - degree.drop("ESA", errors="ignore").max()), esa >= degree.max()
+
+
+def club_survives_shocks(run: RunView) -> tuple[float, bool]:
+    """Share of clubs (3+ members) under way at a tension shock that keep everyone."""
+    p = run.pairs.sort_values(["agency_a", "agency_b", "year"])
+    rise = p.groupby(["agency_a", "agency_b"]).tension.diff()
+    shocks = p[rise >= SHOCK]
+    m = run.missions[run.missions.joint]
+    rows = list(
+        zip(m.mission_id, everyone(m), m.start_year, m.end_year, m.withdrawn_years, strict=True)
+    )
+    exposed = {}  # mission -> (members, lost a member within 2 years of the shock)
+    for year, a, b in zip(shocks.year, shocks.agency_a, shocks.agency_b, strict=True):
+        for mission_id, who, start, end, left in rows:
+            under_way = start < year and (pd.isna(end) or end >= year)
+            if mission_id in exposed or not under_way or a not in who or b not in who:
+                continue
+            exposed[mission_id] = (len(who), any(year <= y <= year + 2 for y in left))
+    clubs = [lost for n, lost in exposed.values() if n >= 3]
+    pairs = [lost for n, lost in exposed.values() if n == 2]
+    if not clubs:
+        return float("nan"), False
+    biggest = max((n, not lost) for n, lost in exposed.values())
+    survives = biggest[1]
+    rates_ok = not pairs or np.mean(pairs) >= np.mean(clubs)
+    return 1.0 - float(np.mean(clubs)), bool(survives and rates_ok)
+
+
+def two_blocs(run: RunView) -> tuple[float, bool]:
+    """Modularity of the joint-mission network of 2021 on (greedy communities)."""
+    import networkx as nx
+    from networkx.algorithms.community import greedy_modularity_communities, modularity
+
+    m = run.missions[run.missions.joint & (run.missions.start_year >= 2021)]
+    graph = nx.Graph()
+    for who in everyone(m):
+        for a, b in combinations(sorted(set(who)), 2):
+            weight = graph.get_edge_data(a, b, {"weight": 0})["weight"]
+            graph.add_edge(a, b, weight=weight + 1)
+    if not {"NASA", "CNSA"} <= set(graph):
+        return float("nan"), False
+    communities = [set(c) for c in greedy_modularity_communities(graph, weight="weight")]
+    q = float(modularity(graph, communities, weight="weight"))
+    us = next(c for c in communities if "NASA" in c)
+    china = next(c for c in communities if "CNSA" in c)
+    both = [
+        a for a in graph if any(n in us for n in graph[a]) and any(n in china for n in graph[a])
+    ]
+    passed = q >= 0.3 and us is not china and len(us) > len(china) and len(both) > 0
+    return q, bool(passed)
