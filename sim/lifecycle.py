@@ -40,6 +40,7 @@ __all__ = [
     "complete",
     "complete_due",
     "pay",
+    "progress",
     "recount_commitments",
     "settle",
     "start",
@@ -65,10 +66,7 @@ class YearLog:
 
 @dataclass(frozen=True, slots=True)
 class LifecycleParams:
-    """The scenario's rates the lifecycle uses, read once (``dynamics`` and ``negotiation``).
-
-    See docs/ODD.md, section 7.11-7.13, for what each does.
-    """
+    """The scenario's ``dynamics`` and ``negotiation`` rates the lifecycle uses (ODD 7.11-7.13)."""
 
     min_coverage: float
     export_sensitivity: float
@@ -122,9 +120,6 @@ class World(Protocol):
     missions: list[Mission]
     ongoing: list[Mission]
     log: YearLog
-
-
-# ------------------------------------------------------------------ commit
 
 
 def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
@@ -211,9 +206,6 @@ def recount_commitments(world: World) -> None:
         np.add.at(committed, m.members, m.yearly_payments())
     for a in world.agencies:
         a.committed = committed[a.index] + a.pool_contribution
-
-
-# ------------------------------------------------------------- withdrawals
 
 
 def progress(mission: Mission) -> float:
@@ -307,9 +299,6 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
     mission.paid = mission.paid[stay]
     mission.members = others
     mission.years_left = years  # integration without the leaver costs a year
-
-
-# ------------------------------------------------------ payments and ends
 
 
 def pay(world: World) -> None:

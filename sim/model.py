@@ -101,8 +101,7 @@ class SpaceCooperationModel(mesa.Model):
         :mod:`sim.lifecycle`, in the order of docs/ODD.md, step 5.
         """
         self._new_year()
-        for event in self.events.get(self.year, ()):
-            apply_event(event, self)
+        self._apply_events()
         self._update_budgets()
         self._negotiate_proposals()
         lifecycle.withdraw_over_tension(self, self.params)
@@ -111,16 +110,26 @@ class SpaceCooperationModel(mesa.Model):
         lifecycle.complete_due(self, self.params, self.rng)
         lifecycle.settle(self)
         self._drift_tension()
-        self.datacollector.collect(self)
-        metrics.record_tables(self)
+        self._collect()
         if self.year >= self.spec.end_year:
             self.running = False
 
     def _new_year(self) -> None:
+        """A fresh year log, and no mission started yet this year."""
         self.year += 1
         self.log = YearLog()
         for agency in self.agencies:
             agency.solo_started = agency.joint_started = 0
+
+    def _apply_events(self) -> None:
+        """Apply the dated events of the year, in scenario order."""
+        for event in self.events.get(self.year, ()):
+            apply_event(event, self)
+
+    def _collect(self) -> None:
+        """Record the year's row of the model table, and of the agency and pair tables."""
+        self.datacollector.collect(self)
+        metrics.record_tables(self)
 
     def _drift_tension(self) -> None:
         """Tension relaxes toward its baseline, or toward a treaty's lower target."""
