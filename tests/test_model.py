@@ -157,20 +157,6 @@ def test_tension_spike_triggers_withdrawal_and_breaks_trust():
     assert model.relations.trust[a, b] < trust_before
 
 
-def test_two_withdrawals_from_one_mission_never_charge_twice():
-    model = SpaceCooperationModel(scenario=load_scenario("iss_era"), rng=4)
-    for _ in range(6):
-        model.step()
-    mission = max((m for m in model.ongoing), key=lambda m: len(m.members))
-    assert len(mission.members) >= 3
-    first, second = mission.members[1], mission.members[2]
-    for leaver in (first, second):
-        model._withdraw(mission, leaver)
-        settled = mission.shares.sum() + sum(mission.withdrawn_paid) / mission.cost
-        if mission.outcome is Outcome.ONGOING:
-            assert settled == pytest.approx(1.0)
-
-
 def test_a_programme_under_way_starts_partly_paid_and_ends_on_schedule():
     scenario = load_scenario("artemis_vs_ilrs")
     model = SpaceCooperationModel(scenario=scenario, rng=0)

@@ -1,0 +1,401 @@
+"""The mission lifecycle: commit, pay, withdraw, complete, learn and transfer.
+
+Functions over the state of the world (a :class:`World`: the agencies, their
+capabilities, relations, policies and the list of missions), each taking the
+rates it uses from one :class:`LifecycleParams` built once from the scenario.
+:class:`~sim.model.SpaceCooperationModel` is a :class:`World` and calls them
+in this order every year (docs/ODD.md, Process overview, step 5)::
+
+    withdraw_over_tension(world, params)
+    withdraw_over_budget(world, params)
+    pay(world)
+    complete_due(world, params, rng)
+    settle(world)
+
+What varies during a run (policy levers switched by events, the funding pool)
+is read from ``world.policies``, never copied into the parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from sim.mission import Mission, MissionKind, Outcome, Proposal
+from sim.negotiation import coverage, dependence, requirement_fit, success_chance
+from sim.policy import EMERGING_CAPABILITY, Policies
+from sim.relations import Relations
+
+if TYPE_CHECKING:
+    from sim.agency import Agency
+    from sim.negotiation import Deal
+    from sim.scenario import Scenario
+
+__all__ = [
+    "LifecycleParams",
+    "World",
+    "YearLog",
+    "complete",
+    "complete_due",
+    "pay",
+    "progress",
+    "recount_commitments",
+    "settle",
+    "start",
+    "start_under_way",
+    "transfer",
+    "withdraw",
+    "withdraw_over_budget",
+    "withdraw_over_tension",
+]
+
+
+@dataclass(slots=True)
+class YearLog:
+    """What happened this year, for the metrics."""
+
+    started: list[Mission] = field(default_factory=list)
+    science: float = 0.0
+    cost_saved: float = 0.0
+    withdrawals: int = 0
+    failures: int = 0
+    failed_negotiations: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleParams:
+    """The scenario's ``dynamics`` and ``negotiation`` rates the lifecycle uses (ODD 7.11-7.13)."""
+
+    min_coverage: float
+    export_sensitivity: float
+    success_exponent: float
+    instrument_bonus: float
+    learning_rate: float
+    transfer_rate: float
+    trust_gain: float
+    trust_loss_failure: float
+    trust_loss_withdrawal: float
+    diplomacy: float
+    sunk_cost: float
+    lock_in: float
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
+        """The parameters as ``scenario`` sets them."""
+        neg, dyn = scenario.negotiation, scenario.dynamics
+        return cls(
+            min_coverage=neg.min_coverage,
+            export_sensitivity=neg.export_sensitivity,
+            success_exponent=dyn.success_exponent,
+            instrument_bonus=dyn.instrument_bonus,
+            learning_rate=dyn.learning_rate,
+            transfer_rate=dyn.transfer_rate,
+            trust_gain=dyn.trust_gain,
+            trust_loss_failure=dyn.trust_loss_failure,
+            trust_loss_withdrawal=dyn.trust_loss_withdrawal,
+            diplomacy=dyn.diplomacy,
+            sunk_cost=dyn.sunk_cost,
+            lock_in=dyn.lock_in,
+        )
+
+
+class World(Protocol):
+    """The state the lifecycle reads and changes; a ``SpaceCooperationModel`` is one.
+
+    ``capabilities`` is ``(n, K)`` with each agency's ``capabilities`` a view
+    of its row; ``active``, ``bloc_names`` and ``tolerance`` are ``(n,)``.
+    """
+
+    year: int
+    agencies: list[Agency]
+    index: dict[str, int]
+    capabilities: np.ndarray
+    active: np.ndarray
+    bloc_names: np.ndarray
+    tolerance: np.ndarray
+    relations: Relations
+    policies: Policies
+    missions: list[Mission]
+    ongoing: list[Mission]
+    log: YearLog
+
+
+def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
+    """Commit ``deal`` on ``proposal`` into a mission under way from this year.
+
+    The funding pool pays the subsidy; each member books its expected gain
+    at agreement (``value - share * cost``) per unit of budget.
+    """
+    assert deal.values is not None  # an agreement always values each member's part
+    members = list(deal.members)
+    mission = Mission(
+        mission_id=len(world.missions),
+        proposal=proposal,
+        members=members,
+        shares=np.asarray(deal.shares, float),
+        cost=deal.cost,
+        coverage=deal.coverage,
+        success_chance=deal.success_chance,
+        start_year=world.year,
+        years_left=proposal.kind.duration,
+        values=deal.values,
+        subsidy=deal.subsidy,
+        depends_on=dependence(requirement_fit(world.capabilities, proposal.kind.requires), members),
+    )
+    world.policies.pool -= deal.subsidy
+    world.missions.append(mission)
+    world.ongoing.append(mission)
+    world.log.started.append(mission)
+    payoff = deal.values - mission.shares * deal.cost
+    mission.gains = payoff
+    for i, gain in zip(members, payoff, strict=True):
+        agency = world.agencies[i]
+        agency.net_benefit += gain / max(agency.budget, 1e-9)
+        if mission.joint:
+            agency.joint_started += 1
+        else:
+            agency.solo_started += 1
+    if mission.joint:
+        world.relations.record_joint(members)
+        world.log.cost_saved += len(members) * proposal.cost - deal.cost
+    return mission
+
+
+def start_under_way(
+    world: World, scenario: Scenario, kinds: list[MissionKind], params: LifecycleParams
+) -> None:
+    """Missions already under way at the start year (``under_way``), partly paid.
+
+    Each member has paid its share of the years elapsed; the rest falls due
+    evenly over the years left.
+    """
+    by_name = {k.kind: k for k in kinds}
+    for uw in scenario.under_way:
+        kind = by_name[uw.kind]
+        members = [world.index[name] for name in uw.members]
+        shares = np.asarray(uw.shares or [1.0 / len(members)] * len(members), float)
+        elapsed = scenario.start_year - uw.started
+        cov = coverage(world.capabilities[members], kind.requires)
+        mission = Mission(
+            mission_id=len(world.missions),
+            proposal=Proposal(kind, members[0], kind.cost, kind.science, kind.prestige),
+            members=members,
+            shares=shares,
+            cost=kind.cost,
+            coverage=cov,
+            success_chance=success_chance(cov, kind.risk, params.success_exponent),
+            start_year=uw.started,
+            years_left=kind.duration - elapsed,
+            values=np.zeros(len(members)),
+            depends_on=dependence(requirement_fit(world.capabilities, kind.requires), members),
+        )
+        mission.paid = shares * kind.cost * elapsed / kind.duration
+        world.missions.append(mission)
+        world.ongoing.append(mission)
+    recount_commitments(world)
+
+
+def recount_commitments(world: World) -> None:
+    """Each agency's ``committed``: this year's payments due plus its pool contribution."""
+    committed = np.zeros(len(world.agencies))
+    for m in world.ongoing:
+        if m.outcome is not Outcome.ONGOING:
+            continue
+        np.add.at(committed, m.members, m.yearly_payments())
+    for a in world.agencies:
+        a.committed = committed[a.index] + a.pool_contribution
+
+
+def progress(mission: Mission) -> float:
+    """Share of the cost paid so far, by current members and by those who left."""
+    return float((mission.paid.sum() + sum(mission.withdrawn_paid)) / mission.cost)
+
+
+def withdraw_over_tension(world: World, params: LifecycleParams) -> None:
+    """A member leaves when tension with a partner passes its tolerance.
+
+    Sunk cost and the partners it would let down raise the bar: tolerance
+    + ``sunk_cost`` * share already paid + ``lock_in`` * partners beyond the first.
+    """
+    for mission in list(world.ongoing):
+        if len(mission.members) < 2:
+            continue
+        bar = progress(mission) * params.sunk_cost + params.lock_in * (len(mission.members) - 2)
+        idx = np.asarray(mission.members)
+        tension = world.relations.tension[idx[:, None], idx].max(axis=1)
+        leavers = [
+            int(i) for i, t in zip(idx, tension, strict=True) if t > world.tolerance[i] + bar
+        ]
+        for i in leavers:
+            if mission.outcome is Outcome.ONGOING and i in mission.members:
+                withdraw(world, mission, i, params)
+
+
+def withdraw_over_budget(world: World, params: LifecycleParams) -> None:
+    """An agency whose payments exceed its budget drops its least advanced missions."""
+    for agency in world.agencies:
+        if agency.committed <= agency.budget + 1e-9:
+            continue
+        mine = sorted(
+            (
+                m
+                for m in world.ongoing
+                if agency.index in m.members and m.outcome is Outcome.ONGOING
+            ),
+            key=lambda m: (progress(m), -m.mission_id),
+        )
+        for mission in mine:
+            withdraw(world, mission, agency.index, params)
+            recount_commitments(world)
+            if agency.committed <= agency.budget + 1e-9:
+                break
+
+
+def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParams) -> None:
+    """Take ``leaver`` out of ``mission``; the rest carry on (a year late) or cancel.
+
+    What the leaver had paid stays sunk in ``withdrawn_paid``; what it still
+    owed is taken over by the others in proportion to their shares, if they
+    still cover ``min_coverage`` and can afford it this year. Otherwise the
+    mission is cancelled and each member's share becomes what it had paid.
+    The others' trust in the leaver falls by ``trust_loss_withdrawal`` of its value.
+    """
+    pos = mission.members.index(leaver)
+    stay = [k for k in range(len(mission.members)) if k != pos]
+    others = [mission.members[k] for k in stay]
+    if others:
+        world.log.withdrawals += 1
+        world.relations.withdraw(leaver, others, params.trust_loss_withdrawal)
+    mission.withdrawn.append(leaver)
+    mission.withdrawn_paid.append(float(mission.paid[pos]))
+    mission.withdrawn_years.append(world.year)
+    if mission.depends_on:
+        mission.depends_on = [mission.depends_on[k] for k in stay]
+    if len(mission.gains):
+        mission.gains = mission.gains[stay]
+    unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
+    shares = mission.shares[stay]
+    viable = (
+        bool(others)
+        and shares.sum() > 0
+        and coverage(world.capabilities[others], mission.proposal.requires) >= params.min_coverage
+    )
+    if viable:
+        weights = shares / shares.sum()
+        extra = weights * unpaid
+        years = mission.years_left + 1
+        uncommitted = np.array([world.agencies[i].uncommitted for i in others])
+        viable = bool(np.all(extra / years <= np.maximum(uncommitted, 0.0) + 1e-9))
+    if not viable:
+        mission.outcome = Outcome.CANCELLED
+        mission.end_year = world.year
+        mission.members = others
+        mission.shares = mission.paid[stay] / mission.cost
+        mission.paid = mission.paid[stay]
+        return
+    mission.shares = (shares * mission.cost + extra) / mission.cost
+    mission.paid = mission.paid[stay]
+    mission.members = others
+    mission.years_left = years  # integration without the leaver costs a year
+
+
+def pay(world: World) -> None:
+    """Pay this year's part of every mission under way, one year closer to its end."""
+    for mission in world.ongoing:
+        if mission.outcome is not Outcome.ONGOING:
+            continue
+        mission.paid += mission.yearly_payments()
+        mission.years_left -= 1
+
+
+def complete_due(world: World, params: LifecycleParams, rng: np.random.Generator) -> None:
+    """Complete, in order, every mission under way whose last year this was."""
+    for mission in world.ongoing:
+        if mission.outcome is Outcome.ONGOING and mission.years_left == 0:
+            complete(world, mission, params, rng)
+
+
+def settle(world: World) -> None:
+    """Drop ended missions from ``ongoing`` and recount next year's commitments."""
+    world.ongoing = [m for m in world.ongoing if m.outcome is Outcome.ONGOING]
+    recount_commitments(world)
+
+
+def complete(
+    world: World, mission: Mission, params: LifecycleParams, rng: np.random.Generator
+) -> None:
+    """End ``mission``: one draw from ``rng`` decides success.
+
+    Members learn by doing (half as much from a failure) and technology flows
+    toward the best member (:func:`transfer`). A success adds science (more
+    with more partners' instruments) and prestige, shares science under open
+    data, raises trust and lowers tension among the members; a joint failure
+    costs trust.
+    """
+    members = mission.members
+    kind = mission.proposal.kind
+    cov = coverage(world.capabilities[members], kind.requires)
+    chance = success_chance(cov, kind.risk, params.success_exponent)
+    success = rng.random() < chance
+    mission.outcome = Outcome.SUCCESS if success else Outcome.FAILURE
+    mission.end_year = world.year
+    m = len(members)
+    rate = params.learning_rate if success else params.learning_rate / 2
+    for i in members:
+        world.agencies[i].learn(kind.requires, rate)
+    transfer(world, mission, params)
+    if success:
+        science = mission.proposal.science * (1.0 + params.instrument_bonus * (m - 1))
+        world.log.science += science
+        tension = world.relations.tension[np.ix_(members, members)].max(axis=1) if m > 1 else [0.0]
+        for i, t in zip(members, tension, strict=True):
+            world.agencies[i].science += science
+            world.agencies[i].prestige += (
+                mission.proposal.prestige / m + kind.joint_prestige * t * (m > 1)
+            )
+        if world.policies.open_data > 0:  # open data: others read the results too
+            for a in world.agencies:
+                if world.active[a.index] and a.index not in members:
+                    a.science += world.policies.open_data * science
+        if m > 1:
+            world.relations.succeed(members, params.trust_gain, params.diplomacy)
+    else:
+        world.log.failures += 1
+        if m > 1:
+            world.relations.fail(members, params.trust_loss_failure)
+
+
+def transfer(world: World, mission: Mission, params: LifecycleParams) -> None:
+    """Technology transfer toward the best member, unless export controls forbid it.
+
+    Each member closes ``transfer_rate`` of its gap to the best member in
+    every domain used, plus ``capacity_building`` more when it is an
+    emerging agency.
+    """
+    members = mission.members
+    if len(members) < 2:
+        return
+    policies = world.policies
+    kind = mission.proposal.kind
+    used = np.nonzero(kind.requires > 0)[0]
+    rows, cols = np.asarray(members)[:, None], used[None, :]
+    caps = world.capabilities[rows, cols]
+    best = caps.argmax(axis=0)
+    controlled = policies.export_controls and kind.sensitivity >= params.export_sensitivity
+    rate = np.full(len(members), params.transfer_rate)
+    emerging = world.capabilities[members].mean(axis=1) < EMERGING_CAPABILITY
+    rate[emerging] += policies.capacity_building
+    gains = np.zeros_like(caps)
+    for col, b in enumerate(best):
+        src = members[b]
+        for row, i in enumerate(members):
+            if i == src:
+                continue
+            if policies.export_controls and world.relations.banned[i, src]:
+                continue
+            if controlled and world.bloc_names[i] != world.bloc_names[src]:
+                continue
+            gains[row, col] = min(rate[row], 1.0) * (caps[b, col] - caps[row, col])
+    world.capabilities[rows, cols] = caps + gains

@@ -1,0 +1,299 @@
+"""The mission lifecycle on hand-made missions: commit, pay, withdraw, complete."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import SpaceCooperationModel, load_scenario
+from sim import lifecycle as lc
+from sim.mission import Mission, Outcome, Proposal
+from sim.negotiation import Agreement, Deal
+
+# A and B each cover the probe alone; C, an emerging agency, covers 0.4 of it.
+TRIO = """\
+name: trio
+start_year: 2000
+end_year: 2010
+agencies:
+  A: {country: Aland, bloc: west, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.9, robotics: 0.9}}
+  B: {country: Bland, bloc: west, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.9, robotics: 0.9}}
+  C: {country: Cland, bloc: west, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.2, robotics: 0.2}}
+relations:
+  default_tension: 0.1
+missions:
+  probe:
+    cost: 3.0
+    duration: 3
+    requires: {launch: 0.5, robotics: 0.5}
+    science: 3.0
+    prestige: 1.0
+    risk: 0.0
+    sensitivity: 0.0
+    max_partners: 3
+"""
+
+
+@pytest.fixture
+def world(write_yaml):
+    """A world in its first year, no mission yet: the model, never stepped."""
+    model = SpaceCooperationModel(load_scenario(write_yaml(TRIO)), rng=0)
+    model.year = 2000
+    model.active[:] = True
+    return model
+
+
+@pytest.fixture
+def params(world):
+    return world.params
+
+
+def fly(world, members, shares=None, paid=None, years_left=3, cost=3.0) -> Mission:
+    """Put a hand-made mission of the catalog's probe under way."""
+    kind = world.kinds[0]
+    n = len(members)
+    mission = Mission(
+        mission_id=len(world.missions),
+        proposal=Proposal(kind, members[0], cost, kind.science, kind.prestige),
+        members=list(members),
+        shares=np.asarray(shares if shares is not None else [1.0 / n] * n, float),
+        cost=cost,
+        coverage=1.0,
+        success_chance=1.0,
+        start_year=world.year,
+        years_left=years_left,
+        values=np.zeros(n),
+    )
+    if paid is not None:
+        mission.paid = np.asarray(paid, float)
+    world.missions.append(mission)
+    world.ongoing.append(mission)
+    lc.recount_commitments(world)
+    return mission
+
+
+def settled(mission: Mission) -> float:
+    """Shares plus what leavers paid, as a share of the cost (one while under way)."""
+    return mission.shares.sum() + sum(mission.withdrawn_paid) / mission.cost
+
+
+def test_params_read_the_scenario_once(world):
+    dyn, neg = world.spec.dynamics, world.spec.negotiation
+    p = lc.LifecycleParams.from_scenario(world.spec)
+    assert p == world.params
+    assert (p.min_coverage, p.export_sensitivity) == (neg.min_coverage, neg.export_sensitivity)
+    assert (p.sunk_cost, p.lock_in, p.trust_loss_withdrawal) == (
+        dyn.sunk_cost,
+        dyn.lock_in,
+        dyn.trust_loss_withdrawal,
+    )
+
+
+# --------------------------------------------------------------- commit
+
+
+def test_a_joint_deal_starts_a_mission_and_is_booked_once(world):
+    kind = world.kinds[0]
+    proposal = Proposal(kind, 0, 3.0, kind.science, kind.prestige)
+    world.policies.pool = 1.0
+    deal = Deal(
+        agreement=Agreement.JOINT,
+        members=(0, 1),
+        shares=np.array([0.5, 0.5]),
+        cost=3.3,
+        coverage=1.0,
+        success_chance=1.0,
+        values=np.array([2.0, 2.0]),
+        subsidy=0.4,
+    )
+    mission = lc.start(world, proposal, deal)
+    assert world.missions == [mission] and world.ongoing == [mission]
+    assert world.log.started == [mission]
+    assert mission.members == [0, 1] and mission.years_left == kind.duration
+    assert world.policies.pool == pytest.approx(0.6)  # the pool paid the subsidy
+    assert world.log.cost_saved == pytest.approx(2 * 3.0 - 3.3)
+    np.testing.assert_allclose(mission.gains, [2.0 - 1.65, 2.0 - 1.65])
+    assert world.agencies[0].net_benefit == pytest.approx(0.35 / 10.0)
+    assert [a.joint_started for a in world.agencies] == [1, 1, 0]
+    assert world.relations.joint[0, 1] == world.relations.joint[1, 0] == 1
+    assert world.relations.joint[0, 0] == 0
+
+
+# ------------------------------------------------------------- payments
+
+
+def test_payments_cover_the_cost_exactly_and_end_on_schedule(world, params):
+    mission = fly(world, [0, 1], shares=[0.7, 0.3])
+    rng = np.random.default_rng(0)
+    budgets = [a.budget for a in world.agencies]
+    for _year in range(3):
+        assert mission.outcome is Outcome.ONGOING
+        lc.pay(world)
+        lc.complete_due(world, params, rng)
+        lc.settle(world)
+    np.testing.assert_allclose(mission.paid, [2.1, 0.9])
+    assert mission.outcome is Outcome.SUCCESS and world.ongoing == []
+    assert [a.budget for a in world.agencies] == budgets  # payments draw on, never cut, budgets
+    assert all(a.committed == 0.0 for a in world.agencies)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    budget=st.floats(0.0, 3.0),
+    paid=st.lists(st.floats(0.0, 0.9), min_size=2, max_size=2),
+)
+def test_over_budget_an_agency_sheds_missions_until_it_can_pay(write_yaml, budget, paid):
+    world = SpaceCooperationModel(load_scenario(write_yaml(TRIO)), rng=0)
+    world.year, world.active[:] = 2000, True
+    a = world.agencies[0]
+    first = fly(world, [0, 1], paid=[paid[0], 0.0])
+    second = fly(world, [0, 2], paid=[paid[1], 0.0])
+    a.budget = budget
+    lc.withdraw_over_budget(world, world.params)
+    assert a.budget >= 0 and a.uncommitted >= -1e-9
+    for mission in (first, second):
+        if 0 in mission.withdrawn:
+            assert 0 not in mission.members
+    if 0 in second.withdrawn and paid[0] < paid[1]:  # the least advanced goes first
+        assert 0 in first.withdrawn
+    lc.pay(world)
+    for mission in world.missions:
+        assert mission.paid.sum() + sum(mission.withdrawn_paid) <= mission.cost + 1e-9
+
+
+# ---------------------------------------------------------- withdrawals
+
+
+def test_a_withdrawal_shifts_what_the_leaver_owed_to_the_others(world, params):
+    mission = fly(world, [0, 1, 2], paid=[0.5, 0.5, 0.5])
+    lc.withdraw(world, mission, 1, params)
+    assert mission.outcome is Outcome.ONGOING
+    assert mission.members == [0, 2] and mission.withdrawn == [1]
+    assert mission.withdrawn_paid == [0.5] and mission.withdrawn_years == [2000]
+    # B owed 1.0 - 0.5; A and C (equal shares) take 0.25 each, a year later.
+    np.testing.assert_allclose(mission.shares * mission.cost, [1.25, 1.25])
+    np.testing.assert_allclose(mission.paid, [0.5, 0.5])
+    assert mission.years_left == 4
+    assert settled(mission) == pytest.approx(1.0)
+    assert world.log.withdrawals == 1
+
+
+def test_two_withdrawals_from_one_mission_never_charge_twice(world, params):
+    mission = fly(world, [0, 1, 2], shares=[0.5, 0.3, 0.2], paid=[0.6, 0.3, 0.1])
+    charged = []
+    for leaver in (1, 2):
+        lc.withdraw(world, mission, leaver, params)
+        charged.append(mission.withdrawn_paid[-1])
+        if mission.outcome is Outcome.ONGOING:
+            assert settled(mission) == pytest.approx(1.0)
+    assert charged == [0.3, 0.1]  # each leaver keeps exactly what it had paid
+    assert mission.members == [0]
+    assert mission.shares * mission.cost == pytest.approx(3.0 - 0.3 - 0.1)
+    lc.recount_commitments(world)
+    assert world.agencies[1].committed == world.agencies[2].committed == 0.0
+
+
+def test_a_member_over_its_tolerance_withdraws_and_loses_trust(world, params):
+    world.tolerance[:] = [0.9, 0.9, 0.3]
+    rel = world.relations
+    rel.tension[0, 2] = rel.tension[2, 0] = 0.5  # over C's bar 0.3 + lock_in, under A's
+    before = rel.trust.copy()
+    mission = fly(world, [0, 1, 2])
+    lc.withdraw_over_tension(world, params)
+    assert mission.withdrawn == [2] and mission.members == [0, 1]
+    loss = 1.0 - params.trust_loss_withdrawal
+    for i in (0, 1):
+        assert rel.trust[i, 2] == rel.trust[2, i] == pytest.approx(before[i, 2] * loss)
+    assert rel.trust[0, 1] == before[0, 1]
+    assert world.log.withdrawals == 1
+
+
+def test_sunk_cost_keeps_a_member_in(world, params):
+    world.tolerance[:] = [0.9, 0.9, 0.3]
+    rel = world.relations
+    rel.tension[0, 2] = rel.tension[2, 0] = 0.5
+    mission = fly(world, [0, 1, 2], paid=[0.6, 0.6, 0.6])  # 60 % paid: bar 0.3 + 0.3 + 0.1
+    lc.withdraw_over_tension(world, params)
+    assert mission.withdrawn == [] and world.log.withdrawals == 0
+
+
+def test_a_mission_the_others_cannot_cover_is_cancelled_at_what_was_paid(world, params):
+    mission = fly(world, [0, 2], paid=[0.5, 0.2])  # C alone covers 0.4 < min_coverage
+    lc.withdraw(world, mission, 0, params)
+    assert mission.outcome is Outcome.CANCELLED and mission.end_year == 2000
+    assert mission.members == [2]
+    np.testing.assert_allclose(mission.shares * mission.cost, [0.2])
+    lc.settle(world)
+    assert world.ongoing == [] and world.agencies[2].committed == 0.0
+
+
+# ----------------------------------------------------------- completion
+
+
+def test_full_coverage_and_no_risk_succeeds_and_raises_trust(world, params):
+    rel = world.relations
+    rel.trust[0, 1] = rel.trust[1, 0] = 0.5
+    rel.tension[0, 1] = rel.tension[1, 0] = 0.2
+    mission = fly(world, [0, 1])
+    caps = world.capabilities.copy()
+    lc.complete(world, mission, params, np.random.default_rng(0))
+    assert mission.outcome is Outcome.SUCCESS and mission.end_year == 2000
+    assert rel.trust[0, 1] == rel.trust[1, 0] == pytest.approx(0.5 + params.trust_gain * 0.5)
+    assert rel.tension[0, 1] == pytest.approx(0.2 * (1 - params.diplomacy))
+    science = 3.0 * (1 + params.instrument_bonus)
+    assert world.log.science == pytest.approx(science)
+    assert world.agencies[0].science == world.agencies[1].science == pytest.approx(science)
+    assert world.agencies[2].science == 0.0  # no open data
+    used = world.kinds[0].requires > 0
+    np.testing.assert_allclose(
+        world.capabilities[0, used], caps[0, used] + params.learning_rate * (1 - caps[0, used])
+    )
+
+
+def test_certain_failure_costs_trust_and_teaches_half(world, params):
+    world.kinds[0] = replace(world.kinds[0], risk=1.0)
+    mission = fly(world, [0, 1])
+    before = world.relations.trust[0, 1]
+    caps = world.capabilities.copy()
+    lc.complete(world, mission, params, np.random.default_rng(0))
+    assert mission.outcome is Outcome.FAILURE and world.log.failures == 1
+    assert world.relations.trust[0, 1] == pytest.approx(before * (1 - params.trust_loss_failure))
+    used = world.kinds[0].requires > 0
+    np.testing.assert_allclose(
+        world.capabilities[1, used],
+        caps[1, used] + params.learning_rate / 2 * (1 - caps[1, used]),
+    )
+
+
+def test_completion_draws_once_from_the_generator_it_is_given(world, params):
+    mission = fly(world, [0, 1])
+    rng, twin = np.random.default_rng(7), np.random.default_rng(7)
+    lc.complete(world, mission, params, rng)
+    twin.random()
+    assert rng.random() == twin.random()
+
+
+def test_the_weaker_member_closes_part_of_its_gap(world, params):
+    mission = fly(world, [0, 2])
+    used = world.kinds[0].requires > 0
+    caps = world.capabilities.copy()
+    lc.transfer(world, mission, params)
+    gap = caps[0, used] - caps[2, used]
+    rate = params.transfer_rate + world.policies.capacity_building
+    np.testing.assert_allclose(world.capabilities[2, used], caps[2, used] + rate * gap)
+    np.testing.assert_array_equal(world.capabilities[0], caps[0])  # the best gives, loses nothing
+
+
+def test_a_ban_stops_the_transfer(world, params):
+    world.relations.set_ban(0, 2, True)
+    mission = fly(world, [0, 2])
+    caps = world.capabilities.copy()
+    lc.transfer(world, mission, params)
+    np.testing.assert_array_equal(world.capabilities, caps)
