@@ -31,6 +31,7 @@ __all__ = [
     "Calibration",
     "Validation",
     "calibrate",
+    "check_patterns",
     "latin_hypercube",
     "validate",
     "write_calibration",
@@ -38,8 +39,37 @@ __all__ = [
 ]
 
 
+def check_patterns(scenario: Scenario) -> Scenario:
+    """Return ``scenario`` if every pattern it declares exists and applies to it.
+
+    The scenario layer does not know the patterns (it may not depend on the
+    analysis), so this check is made here, whenever a scenario is validated
+    against the record, and by ``spacecoop validate``. The line travels with
+    the scenario (:meth:`Scenario.source_of`), so errors still read
+    ``FILE:LINE: validation.patterns[0]: unknown pattern 'nope'``.
+
+    Raises
+    ------
+    ScenarioError
+        One line per unknown pattern, or pattern needing agencies the scenario lacks.
+    """
+    problems = []
+    for i, name in enumerate(scenario.validation.patterns):
+        where = ("validation", "patterns", i)
+        if name not in PATTERNS:
+            msg = f"unknown pattern {name!r}"
+        elif missing := [a for a in PATTERNS[name].agencies if a not in scenario.agencies]:
+            msg = f"{name} needs agencies {', '.join(missing)}"
+        else:
+            continue
+        problems.append((*scenario.source_of(where), f"validation.patterns[{i}]", msg))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return check_patterns(scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
 
 
 def _patterns(spec: Scenario, patterns: Sequence[str] | None) -> list[str]:

@@ -6,7 +6,13 @@ from pydantic import ValidationError
 
 from sim import SpaceCooperationModel, load_scenario
 from sim.events import pair_mask
-from sim.scenario import DOMAINS, EventSpec, ScenarioError
+from sim.scenario import (
+    DOMAINS,
+    BanEvent,
+    MissionCostEvent,
+    ScenarioError,
+    TensionEvent,
+)
 
 
 def _model_at(name: str, year: int) -> SpaceCooperationModel:
@@ -19,22 +25,18 @@ def _model_at(name: str, year: int) -> SpaceCooperationModel:
 def test_pair_masks():
     index = {"A": 0, "B": 1, "C": 2, "D": 3}
     blocs = np.array(["west", "west", "east", "nonaligned"])
-    among = pair_mask(
-        EventSpec(year=2000, kind="tension", agencies=["A", "C"], delta=0.1), index, blocs
-    )
+    among = pair_mask(TensionEvent(year=2000, agencies=["A", "C"], delta=0.1), index, blocs)
     assert among[0, 2] and among[2, 0] and among.sum() == 2
-    within = pair_mask(
-        EventSpec(year=2000, kind="tension", blocs=["west"], delta=0.1), index, blocs
-    )
+    within = pair_mask(TensionEvent(year=2000, blocs=["west"], delta=0.1), index, blocs)
     assert within[0, 1] and within.sum() == 2
-    one_vs_bloc = EventSpec(year=2000, kind="tension", agencies=["D"], blocs=["west"], delta=0.1)
+    one_vs_bloc = TensionEvent(year=2000, agencies=["D"], blocs=["west"], delta=0.1)
     mask = pair_mask(one_vs_bloc, index, blocs)
     assert mask[3, 0] and mask[3, 1] and mask.sum() == 4
 
 
 def test_a_tension_event_must_name_a_pair():
     with pytest.raises(ValidationError, match="two or more agencies"):
-        EventSpec(year=2000, kind="tension", agencies=["A"], delta=0.1)
+        TensionEvent(year=2000, agencies=["A"], delta=0.1)
 
 
 def test_shuttle_retirement_lowers_nasa_crew_capability_until_crew_dragon():
@@ -174,9 +176,9 @@ def test_an_unknown_mission_name_is_reported_with_field_and_line(write_yaml):
 )
 def test_a_mission_cost_event_needs_a_factor_and_no_agencies(fields, message):
     with pytest.raises(ValidationError, match=message):
-        EventSpec(year=2000, kind="mission_cost", **fields)
+        MissionCostEvent(year=2000, **fields)
 
 
 def test_only_a_mission_cost_event_names_missions():
     with pytest.raises(ValidationError, match="only a mission_cost event"):
-        EventSpec(year=2000, kind="ban", agencies=["A", "B"], missions=["probe"])
+        BanEvent(year=2000, agencies=["A", "B"], missions=["probe"])
