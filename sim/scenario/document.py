@@ -55,6 +55,15 @@ class Scenario(_Frozen):
     # layer cannot make (a pattern name), without reading the file again.
     _lines: Lines = PrivateAttr(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal fields, wherever they were read from (the line index is not compared)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    # assignment: unhashable as before (its dict fields never hashed), now said outright.
+    __hash__ = None  # type: ignore[assignment]
+
     def source_of(self, path: Path_) -> tuple[str, int | None]:
         """The file and line that set the field at ``path`` (or its nearest parent).
 
