@@ -42,11 +42,9 @@ __all__ = [
 def check_patterns(scenario: Scenario) -> Scenario:
     """Return ``scenario`` if every pattern it declares exists and applies to it.
 
-    The scenario layer does not know the patterns (it may not depend on the
-    analysis), so this check is made here, whenever a scenario is validated
-    against the record, and by ``spacecoop validate``. The line travels with
-    the scenario (:meth:`Scenario.source_of`), so errors still read
-    ``FILE:LINE: validation.patterns[0]: unknown pattern 'nope'``.
+    Here, not in ``sim.scenario``: the input schema does not depend on the
+    analysis. The line travels on the scenario (:meth:`Scenario.source_of`),
+    so errors read ``FILE:LINE: validation.patterns[0]: unknown pattern 'x'``.
 
     Raises
     ------

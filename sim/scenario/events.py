@@ -81,10 +81,14 @@ class _Event(_Frozen):
             if owners:
                 names = ", ".join(owners[:-1]) + " or " + owners[-1] if owners[1:] else owners[0]
                 raise ValueError(f"only a {names} event names {key}")
-        own = (n for n, f in cls.model_fields.items() if n not in _Event.model_fields)
-        missing = [n for n in own if cls.model_fields[n].is_required() and n not in data]
+        missing = [
+            name
+            for name, field in cls.model_fields.items()
+            if field.is_required() and name not in data and name not in _Event.model_fields
+        ]
         if missing:
-            raise ValueError(f"a {data.get('kind', cls.__name__)} event needs {', '.join(missing)}")
+            kind = cls.model_fields["kind"].default
+            raise ValueError(f"a {kind} event needs {', '.join(missing)}")
         return data
 
     def apply(self, world: SpaceCooperationModel) -> None:
