@@ -161,10 +161,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validation import check_patterns  # pattern names are the analysis layer's
+
     status = 0
     for path in args.files:
         try:
-            sc = load_scenario(path)
+            sc = check_patterns(load_scenario(path))
         except ScenarioError as err:
             print(err, file=sys.stderr)
             status = 2

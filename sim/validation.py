@@ -31,6 +31,7 @@ __all__ = [
     "Calibration",
     "Validation",
     "calibrate",
+    "check_patterns",
     "latin_hypercube",
     "validate",
     "write_calibration",
@@ -38,8 +39,35 @@ __all__ = [
 ]
 
 
+def check_patterns(scenario: Scenario) -> Scenario:
+    """Return ``scenario`` if every pattern it declares exists and applies to it.
+
+    Here, not in ``sim.scenario``: the input schema does not depend on the
+    analysis. The line travels on the scenario (:meth:`Scenario.source_of`),
+    so errors read ``FILE:LINE: validation.patterns[0]: unknown pattern 'x'``.
+
+    Raises
+    ------
+    ScenarioError
+        One line per unknown pattern, or pattern needing agencies the scenario lacks.
+    """
+    problems = []
+    for i, name in enumerate(scenario.validation.patterns):
+        where = ("validation", "patterns", i)
+        if name not in PATTERNS:
+            msg = f"unknown pattern {name!r}"
+        elif missing := [a for a in PATTERNS[name].agencies if a not in scenario.agencies]:
+            msg = f"{name} needs agencies {', '.join(missing)}"
+        else:
+            continue
+        problems.append((*scenario.source_of(where), f"validation.patterns[{i}]", msg))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return check_patterns(scenario if isinstance(scenario, Scenario) else load_scenario(scenario))
 
 
 def _patterns(spec: Scenario, patterns: Sequence[str] | None) -> list[str]:

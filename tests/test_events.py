@@ -1,12 +1,31 @@
 """Dated events change the world in the year they are dated."""
 
+from types import SimpleNamespace
+from typing import get_args
+
 import numpy as np
 import pytest
-from pydantic import ValidationError
+from conftest import MINIMAL, make_kind
+from pydantic import TypeAdapter, ValidationError
 
 from sim import SpaceCooperationModel, load_scenario
-from sim.events import pair_mask
-from sim.scenario import DOMAINS, EventSpec, ScenarioError
+from sim.events import apply_event, pair_mask
+from sim.scenario import (
+    DOMAINS,
+    EVENT_KINDS,
+    BanEvent,
+    BudgetEvent,
+    CapabilityEvent,
+    CapabilityLossEvent,
+    EventKind,
+    EventSpec,
+    LiftBanEvent,
+    MissionCostEvent,
+    PolicyEvent,
+    ScenarioError,
+    TensionEvent,
+)
+from sim.scenario.events import _Event
 
 
 def _model_at(name: str, year: int) -> SpaceCooperationModel:
@@ -19,22 +38,18 @@ def _model_at(name: str, year: int) -> SpaceCooperationModel:
 def test_pair_masks():
     index = {"A": 0, "B": 1, "C": 2, "D": 3}
     blocs = np.array(["west", "west", "east", "nonaligned"])
-    among = pair_mask(
-        EventSpec(year=2000, kind="tension", agencies=["A", "C"], delta=0.1), index, blocs
-    )
+    among = pair_mask(TensionEvent(year=2000, agencies=["A", "C"], delta=0.1), index, blocs)
     assert among[0, 2] and among[2, 0] and among.sum() == 2
-    within = pair_mask(
-        EventSpec(year=2000, kind="tension", blocs=["west"], delta=0.1), index, blocs
-    )
+    within = pair_mask(TensionEvent(year=2000, blocs=["west"], delta=0.1), index, blocs)
     assert within[0, 1] and within.sum() == 2
-    one_vs_bloc = EventSpec(year=2000, kind="tension", agencies=["D"], blocs=["west"], delta=0.1)
+    one_vs_bloc = TensionEvent(year=2000, agencies=["D"], blocs=["west"], delta=0.1)
     mask = pair_mask(one_vs_bloc, index, blocs)
     assert mask[3, 0] and mask[3, 1] and mask.sum() == 4
 
 
 def test_a_tension_event_must_name_a_pair():
     with pytest.raises(ValidationError, match="two or more agencies"):
-        EventSpec(year=2000, kind="tension", agencies=["A"], delta=0.1)
+        TensionEvent(year=2000, agencies=["A"], delta=0.1)
 
 
 def test_shuttle_retirement_lowers_nasa_crew_capability_until_crew_dragon():
@@ -174,9 +189,117 @@ def test_an_unknown_mission_name_is_reported_with_field_and_line(write_yaml):
 )
 def test_a_mission_cost_event_needs_a_factor_and_no_agencies(fields, message):
     with pytest.raises(ValidationError, match=message):
-        EventSpec(year=2000, kind="mission_cost", **fields)
+        MissionCostEvent(year=2000, **fields)
 
 
 def test_only_a_mission_cost_event_names_missions():
     with pytest.raises(ValidationError, match="only a mission_cost event"):
-        EventSpec(year=2000, kind="ban", agencies=["A", "B"], missions=["probe"])
+        BanEvent(year=2000, agencies=["A", "B"], missions=["probe"])
+
+
+# --------------------------------------------------------------------------
+# One record per kind: its own fields, its own validation, its own effect
+
+
+def test_every_kind_is_its_own_record_with_its_own_apply():
+    assert list(EVENT_KINDS) == list(get_args(EventKind))
+    for kind, record in EVENT_KINDS.items():
+        assert record.model_fields["kind"].default == kind
+        assert record.apply is not _Event.apply, kind
+
+
+def test_the_union_picks_the_record_of_the_kind():
+    events = TypeAdapter(list[EventSpec]).validate_python(
+        [
+            {"year": 2000, "kind": "ban", "agencies": ["A", "B"]},
+            {"year": 2000, "kind": "mission_cost", "factor": 0.5},
+        ]
+    )
+    assert [type(ev) for ev in events] == [BanEvent, MissionCostEvent]
+
+
+FIRST_EVENT = "{year: 2002, kind: tension, blocs: [west, east], delta: -0.2}"
+
+
+def _load_error(write_yaml, event: str) -> tuple[str, str]:
+    path = write_yaml(MINIMAL.replace(FIRST_EVENT, event))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return str(path), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "fields,expected",
+    [
+        # pydantic puts the tag in the path (events.0.tension.delta): not shown
+        ("kind: tension, blocs: [west], delta: 5", "events[0].delta: Input should be less"),
+        ("kind: capability, agencies: [A], level: 0.5", "a capability event needs domain"),
+        ("kind: ban, agencies: [A, B], factor: 2", "only a budget or mission_cost event"),
+        ("kind: policy, lever: treaty, value: 2.0", "events[0]: treaty: Input should be less"),
+        ("kind: budget, agencies: [A], colour: red", "events[0].colour: unknown field"),
+        ("delta: 0.1", "events[0].kind: required field is missing"),
+    ],
+)  # fmt: skip
+def test_event_errors_are_one_line_with_the_path_as_written(write_yaml, fields, expected):
+    path, err = _load_error(write_yaml, f"{{year: 2002, {fields}}}")
+    assert err.count("\n") == 0
+    assert err.startswith(f"{path}:") and expected in err
+    assert "tension." not in err and "ban." not in err
+
+
+def test_an_unknown_kind_is_one_line_listing_the_known_kinds(write_yaml):
+    path, err = _load_error(write_yaml, "{year: 2002, kind: party, agencies: [A, B]}")
+    kinds = ", ".join(repr(k) for k in EVENT_KINDS)
+    line = MINIMAL[: MINIMAL.index(FIRST_EVENT)].count("\n") + 1
+    assert err == f"{path}:{line}: events[0].kind: unknown kind 'party' (known: {kinds})"
+
+
+class _Relations:
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *args: self.calls.append((name, *args))
+
+
+def _world(n_kinds=2):
+    """A stand-in world: what events touch, and nothing else."""
+    agencies = {
+        name: SimpleNamespace(budget=10.0, growth=0.0, capabilities=np.full(len(DOMAINS), 0.5))
+        for name in ("A", "B", "C")
+    }
+    return SimpleNamespace(
+        index={"A": 0, "B": 1, "C": 2},
+        bloc_names=np.array(["west", "west", "east"]),
+        relations=_Relations(),
+        agency=agencies.__getitem__,
+        policies=_Relations(),
+        kinds=[make_kind(kind=f"k{i}", cost=1.0 + i) for i in range(n_kinds)],
+    )
+
+
+def test_each_kind_applies_itself_to_a_hand_made_world():
+    world = _world()
+    apply_event(BudgetEvent(year=2000, agencies=["A"], factor=0.5, growth=0.1), world)
+    assert world.agency("A").budget == 5.0 and world.agency("A").growth == 0.1
+    assert world.agency("B").budget == 10.0
+    BanEvent(year=2000, agencies=["A", "C"]).apply(world)
+    LiftBanEvent(year=2000, agencies=["C", "A"]).apply(world)
+    assert world.relations.calls == [("set_ban", 0, 2, True), ("set_ban", 2, 0, False)]
+    crew = DOMAINS.index("crew")
+    CapabilityEvent(year=2000, agencies=["B"], domain="crew", level=0.9).apply(world)
+    CapabilityEvent(year=2000, agencies=["C"], domain="crew", level=0.1).apply(world)
+    CapabilityLossEvent(year=2000, agencies=["A"], domain="crew", level=0.2).apply(world)
+    assert [world.agency(x).capabilities[crew] for x in "ABC"] == [0.2, 0.9, 0.5]
+    PolicyEvent(year=2000, lever="open_data", value=0.5).apply(world)
+    assert world.policies.calls == [("set", "open_data", 0.5)]
+    MissionCostEvent(year=2000, missions=["k1"], factor=0.5).apply(world)
+    assert [k.cost for k in world.kinds] == [1.0, 1.0]
+
+
+def test_a_tension_event_shifts_the_pairs_it_names():
+    world = _world()
+    TensionEvent(year=2000, blocs=["west", "east"], delta=-0.1, trust_delta=0.2).apply(world)
+    (name, mask, delta), (trust, same, trust_delta) = world.relations.calls
+    assert (name, delta, trust, trust_delta) == ("shift_tension", -0.1, "shift_trust", 0.2)
+    assert mask.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 0]] and same is mask

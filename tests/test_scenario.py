@@ -11,6 +11,7 @@ from sim.cli import main
 from sim.run import run
 from sim.scenario import (
     MAX_EXTENDS,
+    MAX_FILE_BYTES,
     MAX_PROPOSALS,
     MAX_SHAPLEY_PARTNERS,
     SCENARIO_DIR,
@@ -21,7 +22,7 @@ from sim.scenario import (
     load_scenario,
     parse_assignments,
 )
-from sim.scenario_yaml import MAX_FILE_BYTES
+from sim.validation import check_patterns
 
 
 @pytest.mark.parametrize("name", ["cold_war", "detente", "iss_era", "artemis_vs_ilrs"])
@@ -43,8 +44,9 @@ def test_scenario_is_frozen():
 
 
 def _error_of(path) -> str:
+    # check_patterns: whether validation.patterns exist is the validation layer's check
     with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
+        check_patterns(load_scenario(path))
     return str(info.value)
 
 

@@ -1,0 +1,240 @@
+"""The sections of a scenario as frozen, typed records, and the field types they share.
+
+Every record forbids unknown fields and infinities; bounds carry their reason
+in the field's description, from which the limits are documented.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DOMAINS",
+    "LEVERS",
+    "AgencySpec",
+    "Domain",
+    "DynamicsSpec",
+    "MissionSpec",
+    "Motives",
+    "NegotiationSpec",
+    "PolicySpec",
+    "Probability",
+    "RelationsSpec",
+    "UnderWaySpec",
+    "ValidationSpec",
+    "Year",
+]
+
+#: Capability domains, in the order of every capability vector.
+DOMAINS: tuple[Domain, ...] = (
+    "launch",
+    "crew",
+    "robotics",
+    "science_instruments",
+    "deep_space_comms",
+    "station",
+)
+
+Domain = Literal["launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+class _Frozen(BaseModel):
+    # No infinities or NaNs anywhere: they validate against ge/le and then
+    # crash or stall a run years later (``budget: .inf``, ``weight: .nan``).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _bounded(
+    low: float, high: float, why: str, *, default: Any = ..., strict_low: bool = False
+) -> Any:
+    """A float field in ``[low, high]`` (``(low, high]`` with ``strict_low``), with its reason.
+
+    The reason goes into the field's description, from which the bounds can be
+    documented; without ``default`` the field is required.
+    """
+    if strict_low:
+        return Field(default, gt=low, le=high, description=why)
+    return Field(default, ge=low, le=high, description=why)
+
+
+class Motives(_Frozen):
+    """Weights an agency puts on what a mission brings it."""
+
+    science: float = _bounded(
+        0.0, 100.0, "weight on science; bundled agencies use at most 1.8", default=1.0
+    )
+    prestige: float = _bounded(0.0, 100.0, "weight on prestige; as science", default=1.0)
+    autonomy: Probability = 0.3
+    cost: float = _bounded(
+        0.01,
+        100.0,
+        "weight on money; it divides a point's value, so it stays away from 0",
+        default=1.0,
+    )
+
+
+class AgencySpec(_Frozen):
+    """An agency as the scenario declares it at the start year (or founding)."""
+
+    country: str
+    bloc: str
+    founded: Year
+    dissolved: Year | None = None
+    budget: float = _bounded(
+        0.0,
+        1000.0,
+        "constant 2020 US$ bn per year; NASA's peak was about 50, and proposals grow with "
+        "the square root of the budget, so 1,000 keeps a year's work bounded",
+    )
+    budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+    capabilities: dict[Domain, Probability] = {}
+    motives: Motives = Motives()
+    tolerance: Probability = 0.8
+
+
+class MissionSpec(_Frozen):
+    """One kind of mission in the scenario's catalog."""
+
+    cost: float = _bounded(
+        0.001, 1000.0, "constant 2020 US$ bn, whole mission; the ISS cost about 150"
+    )
+    duration: Annotated[int, Field(ge=1, le=40)]
+    requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
+    each_requires: dict[Domain, Probability] = {}
+    science: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 30")
+    prestige: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 50")
+    joint_prestige: float = _bounded(0.0, 1000.0, "points for flying with a rival", default=0.0)
+    risk: Probability
+    sensitivity: Probability
+    max_partners: Annotated[int, Field(ge=0, le=15)]
+    weight: float = _bounded(
+        0.0, 1000.0, "relative frequency of proposals of this kind", default=1.0
+    )
+    available_from: Year | None = None
+
+
+class RelationsSpec(_Frozen):
+    """Initial and baseline tension and trust between agencies."""
+
+    default_tension: Probability = 0.3
+    tension_scale: Annotated[float, Field(ge=0.0, le=3.0)] = 1.0
+    bloc_tension: dict[str, Probability] = {}
+    tension: dict[str, dict[str, Probability]] = {}
+    trust: dict[str, dict[str, Probability]] = {}
+
+
+class NegotiationSpec(_Frozen):
+    """How proposals become coalitions and how costs are shared."""
+
+    cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
+    bargaining_power: Literal["budget", "equal"] = "budget"
+    integration_overhead: float = _bounded(
+        0.0, 10.0, "extra cost per partner, as a share", default=0.2
+    )
+    min_coverage: Probability = 0.6
+    political_cost: float = _bounded(
+        0.0,
+        100.0,
+        "value lost per unit of tension x sensitivity; 1 in every bundled scenario",
+        default=1.0,
+    )
+    candidates: Annotated[int, Field(ge=1, le=20)] = 4
+    trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
+    distrust: Probability = 0.3
+    export_sensitivity: Probability = 0.6
+
+
+class DynamicsSpec(_Frozen):
+    """Rates of the yearly processes: proposals, learning, trust and tension."""
+
+    proposal_rate: float = _bounded(
+        0.0,
+        10.0,
+        "proposals per year at the reference budget; bundled 1.2; work grows with it",
+        default=1.2,
+    )
+    budget_scale: float = _bounded(0.0, 100.0, "every budget x this", strict_low=True, default=1.0)
+    reference_budget: float = _bounded(
+        0.01, 1000.0, "US$ bn/yr at which an agency makes proposal_rate proposals", default=10.0
+    )
+    cost_noise: float = _bounded(
+        0.0, 5.0, "lognormal sigma; at 5 one cost in a million is 10^10 times the mean", default=0.2
+    )
+    value_noise: float = _bounded(0.0, 5.0, "lognormal sigma on science and prestige", default=0.2)
+    value_of_money: float = _bounded(
+        0.0, 100.0, "US$ bn a point is worth", strict_low=True, default=0.1
+    )
+    instrument_bonus: float = _bounded(
+        0.0, 10.0, "science added per partner, as a share", default=0.1
+    )
+    success_exponent: float = _bounded(
+        0.0, 10.0, "success = (1 - risk) * coverage^this", default=1.0
+    )
+    rivalry: float = _bounded(0.0, 100.0, "prestige multiplier in a race with a peer", default=1.0)
+    learning_rate: Probability = 0.05
+    transfer_rate: Probability = 0.1
+    trust_gain: Probability = 0.1
+    trust_loss_failure: Probability = 0.15
+    trust_loss_withdrawal: Probability = 0.5
+    diplomacy: Probability = 0.05
+    tension_drift: Probability = 0.2
+    sunk_cost: float = _bounded(
+        0.0, 100.0, "weight of what is already paid on withdrawal", default=0.5
+    )
+    lock_in: float = _bounded(0.0, 100.0, "pull of past partnerships", default=0.1)
+
+
+class PolicySpec(_Frozen):
+    """Policy levers: the teaching handles (see ``sim.policy``)."""
+
+    funding_pool: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    funding_pool_cap: Probability = 0.5
+    open_data: Probability = 0.0
+    export_controls: bool = True
+    capacity_building: Probability = 0.0
+    standards: Probability = 0.0
+    treaty: Probability = 0.0
+
+
+#: Levers a ``policy`` event may set, with the kind of value each takes.
+LEVERS: dict[str, type] = {
+    "funding_pool": float,
+    "open_data": float,
+    "export_controls": bool,
+    "capacity_building": float,
+    "standards": float,
+    "treaty": float,
+}
+
+
+class UnderWaySpec(_Frozen):
+    """A mission already under way at the start year (a legacy programme such as the ISS).
+
+    It started in ``started``, before the run, with ``members`` paying
+    ``shares`` of the catalog cost (equal shares when omitted); what the years
+    before the run cost is counted as paid.
+    """
+
+    kind: str
+    members: Annotated[list[str], Field(min_length=1)]
+    started: Year
+    shares: list[Annotated[float, Field(gt=0.0)]] | None = None
+    note: str = ""
+
+
+class ValidationSpec(_Frozen):
+    """How the scenario is checked against the record, and what calibration may vary.
+
+    ``patterns`` names stylized facts of ``sim.patterns``; ``calibrate`` maps a
+    dotted numeric field (as ``--set`` takes it) to the ``[low, high]`` range
+    that ``spacecoop calibrate`` samples.
+    """
+
+    patterns: list[str] = []
+    calibrate: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = {}
