@@ -278,7 +278,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     from sim.report import format_summary
     from sim.summary import TRADEOFF_METRICS, summarize, tradeoff_metrics
 
-    name, values = parse_axis(args.lever)
+    name, values = parse_axis(args.lever, "--lever")
     metrics = args.metrics.split(",")  # names checked up front (_check_metrics)
     batch = _run_batch(args, [args.scenario], grid({name: values}))
     runs = tradeoff_metrics(batch.model, batch.missions)

@@ -20,6 +20,7 @@ from sim.batch import (
     run_batch,
     run_seed,
 )
+from sim.errors import UsageError
 from sim.executors import SerialExecutor, execute, process_pool
 from sim.run import TABLES
 from sim.scenario import ScenarioError
@@ -213,8 +214,10 @@ def test_sweep_expansion():
     assert len(points) == 6 and points[1] == {"a": 1, "b": "y"}
     specs = design(["s"], 2, points)
     assert [(s.point, s.replicate) for s in specs[:4]] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    with pytest.raises(ScenarioError):
+    with pytest.raises(UsageError, match="--param"):
         parse_axis("novalue")
+    with pytest.raises(UsageError, match="--lever"):
+        parse_axis("policies.funding_pool=0:1", "--lever")
 
 
 def test_sweep_records_parameters_as_columns():
