@@ -11,7 +11,7 @@ worker count, the chunk size or the executor (serial, process pool, Dask).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.arguments import check_batch_arguments
 from sim.chunk import ERROR_COLUMNS, ERROR_DTYPES, errors_frame, run_chunk
 from sim.design import RunSpec, design, grid, param_column, parse_axis, run_seed
 from sim.executors import (
@@ -30,7 +31,7 @@ from sim.executors import (
     process_pool,
     sigterm_as_interrupt,
 )
-from sim.plan import BatchPlan, plan_batch, provenance_of, session_record
+from sim.plan import BatchPlan, Points, ScenarioSet, plan_batch, provenance_of, session_record
 from sim.run import TABLES
 from sim.scenario import Scenario
 from sim.store import (
@@ -140,10 +141,10 @@ def load_batch(out: str | Path) -> BatchResult:
 
 
 def run_batch(
-    scenarios: Sequence[str | Path | Scenario] | str | Path | Scenario,
+    scenarios: ScenarioSet,
     replicates: int,
     *,
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    params: Points = None,
     seed: int = 0,
     executor: Executor | str | None = None,
     out: str | Path | None = None,
@@ -214,15 +215,15 @@ def run_batch(
         Some chunks could not run (workers or scheduler lost, after retries);
         finished chunks are kept and ``resume=True`` finishes the others.
     """
+    check_batch_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
     plan = plan_batch(
         scenarios,
         replicates,
-        params=params,
-        seed=seed,
+        params,
+        seed,
         executor=executor,
         workers=workers,
         chunk_size=chunk_size,
-        scheduler=scheduler,
     )
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_interrupt())

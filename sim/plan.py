@@ -22,7 +22,13 @@ from sim.arguments import check_batch_arguments
 from sim.design import RunSpec, design
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
-__all__ = ["BatchPlan", "plan_batch", "provenance_of", "session_record"]
+__all__ = ["BatchPlan", "Points", "ScenarioSet", "plan_batch", "provenance_of", "session_record"]
+
+#: What a batch runs: a scenario (bundled name, YAML path or Scenario) or several.
+ScenarioSet = Sequence[str | Path | Scenario] | str | Path | Scenario
+
+#: Its parameter points: one mapping of overrides by dotted path, or a list of them.
+Points = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 @dataclass(frozen=True)
@@ -78,23 +84,23 @@ class BatchPlan:
 
 
 def plan_batch(
-    scenarios: Sequence[str | Path | Scenario] | str | Path | Scenario,
+    scenarios: ScenarioSet,
     replicates: int,
-    *,
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    params: Points = None,
     seed: int = 0,
+    *,
     executor: Executor | str | None = None,
     workers: int | None = None,
     chunk_size: int | None = None,
-    scheduler: str | None = None,
 ) -> BatchPlan:
     """Check the arguments, load the scenarios and lay out every run, before any work.
 
-    Pure but for reading scenario files: nothing runs and nothing is written.
-    Raises the :class:`~sim.errors.UsageError` and
-    :class:`~sim.scenario.ScenarioError` that :func:`run_batch` documents.
+    Nothing runs and nothing is written; the arguments are those of
+    :func:`sim.batch.run_batch`, and so are the errors: a
+    :class:`~sim.errors.UsageError` for a bad count, seed or executor, a
+    :class:`~sim.scenario.ScenarioError` for a bad scenario or parameter.
     """
-    check_batch_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
+    check_batch_arguments(replicates, seed, executor, workers, chunk_size)
     if isinstance(scenarios, (str, Path, Scenario)):
         scenarios = [scenarios]
     loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}
