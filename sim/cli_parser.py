@@ -29,6 +29,18 @@ def _batch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+#: How a swept field and its values are written (see :func:`sim.design.parse_axis`).
+AXIS = "NAME=START:STOP:NUM|NAME=A,B,C"
+
+
+def _varied(
+    p: argparse.ArgumentParser, flag: str, metavar: str, what: str, repeatable: bool = True
+) -> None:
+    """A required flag naming a field and the values it takes."""
+    action = "append" if repeatable else "store"
+    p.add_argument(flag, action=action, required=True, metavar=metavar, help=what)
+
+
 def _validation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="a bundled name or a YAML path")
     p.add_argument(
@@ -73,12 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="replicates over a full-factorial grid of parameters")
     p.add_argument("scenario", help="a bundled name or a YAML path")
-    p.add_argument(
-        "--param",
-        action="append",
-        required=True,
-        metavar="NAME=START:STOP:NUM|NAME=A,B,C",
-        help="a swept field by dotted path (repeatable; the grid is full factorial)",
+    _varied(
+        p, "--param", AXIS, "a swept field by dotted path (repeatable; the grid is full factorial)"
     )
     p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric of the heatmap")
     p.add_argument("--out", help="batch directory")
@@ -86,12 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tradeoff", help="what a policy lever buys and costs, with a Pareto front")
     p.add_argument("scenario", help="a bundled name or a YAML path")
-    p.add_argument(
-        "--lever",
-        required=True,
-        metavar="NAME=START:STOP:NUM|NAME=A,B,C",
-        help="the lever and its values, e.g. policies.funding_pool=0:0.2:5",
-    )
+    lever = "the lever and its values, e.g. policies.funding_pool=0:0.2:5"
+    _varied(p, "--lever", AXIS, lever, repeatable=False)
     p.add_argument(
         "--metrics",
         default="science_per_dollar,autonomy",
@@ -103,12 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices of a metric (SALib)")
     p.add_argument("scenario", help="a bundled name or a YAML path")
     p.add_argument("--method", choices=["sobol", "morris"], default="sobol")
-    p.add_argument(
+    _varied(
+        p,
         "--param",
-        action="append",
-        required=True,
-        metavar="NAME=LO:HI",
-        help="a varied field and its range, e.g. policies.treaty=0:0.5 (repeatable)",
+        "NAME=LO:HI",
+        "a varied field and its range, e.g. policies.treaty=0:0.5 (repeatable)",
     )
     p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric to explain")
     p.add_argument("--n", type=int, default=64, help="Sobol base sample N, or Morris trajectories")
