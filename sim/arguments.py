@@ -19,7 +19,13 @@ import numpy as np
 from sim.errors import UsageError
 from sim.scenario import check_value
 
-__all__ = ["EXECUTORS", "MAX_COUNTS", "check_batch_arguments", "check_command_line"]
+__all__ = [
+    "EXECUTORS",
+    "MAX_COUNTS",
+    "check_batch_arguments",
+    "check_command_line",
+    "check_listen_address",
+]
 
 #: Executors a batch can make by name.
 EXECUTORS = ("process", "dask", "serial")
@@ -164,3 +170,21 @@ def _check_out(out: Path) -> None:
         raise UsageError("--out", f"cannot write in {out}: {reason}") from None
     if not is_dir:
         raise UsageError("--out", f"{parent} is a file, not a folder")
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """``--host`` and ``--port`` can be listened on: one-line UsageError now, no traceback later."""
+    import socket
+
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror:
+        raise UsageError("--host", f"unknown host {host!r}") from None
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except OSError as err:
+        why = os.strerror(err.errno) if err.errno else str(err)
+        raise UsageError("--port", f"cannot listen on {host}:{port} ({why})") from None

@@ -1,7 +1,9 @@
 """Batches: seeded replicates and sweeps on any executor, streamed to disk.
 
-The runner owns the design, the seeding, the chunking, how many chunks are in
-flight, per-run error capture and writing; an executor only sees ``submit``.
+The runner plans the batch (:mod:`sim.plan`: the design, the seeding, the
+chunking), executes its chunks (:mod:`sim.executors`, each chunk's runs in
+:mod:`sim.chunk`, per-run error capture) and writes or keeps what they return
+(:class:`ChunkSink`); an executor only sees ``submit``.
 Each run gets a child of one root ``numpy.random.SeedSequence`` by its
 position in the design, so results are identical, row for row, whatever the
 worker count, the chunk size or the executor (serial, process pool, Dask).
@@ -9,20 +11,18 @@ worker count, the chunk size or the executor (serial, process pool, Dask).
 
 from __future__ import annotations
 
-import math
-import os
-import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from contextlib import ExitStack
-from functools import cache, partial
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.arguments import check_batch_arguments
+from sim.chunk import ERROR_COLUMNS, ERROR_DTYPES, errors_frame, run_chunk
 from sim.design import RunSpec, design, grid, param_column, parse_axis, run_seed
 from sim.executors import (
     SerialExecutor,
@@ -31,8 +31,9 @@ from sim.executors import (
     process_pool,
     sigterm_as_interrupt,
 )
-from sim.run import TABLES, run
-from sim.scenario import Scenario, apply_overrides, load_scenario
+from sim.plan import BatchPlan, Points, ScenarioSet, plan_batch, provenance_of, session_record
+from sim.run import TABLES
+from sim.scenario import Scenario
 from sim.store import (
     ERRORS,
     BatchStore,
@@ -44,105 +45,23 @@ from sim.store import (
 )
 
 __all__ = [
+    "ERROR_COLUMNS",
+    "ERROR_DTYPES",
+    "BatchPlan",
     "BatchResult",
+    "ChunkLayout",
+    "ChunkSink",
     "RunSpec",
     "design",
     "grid",
     "load_batch",
     "param_column",
     "parse_axis",
+    "plan_batch",
     "run_batch",
+    "run_chunk",
     "run_seed",
 ]
-
-ERROR_DTYPES = {
-    "run_id": "int64",
-    "seed": "int64",
-    "scenario": "str",
-    "point": "int64",
-    "replicate": "int64",
-    "params": "str",
-    "error": "str",
-}
-ERROR_COLUMNS = list(ERROR_DTYPES)
-
-
-def _label(scenario: str | Path | Scenario) -> str:
-    if isinstance(scenario, Scenario):
-        return scenario.name
-    return str(scenario)
-
-
-def run_chunk(
-    scenarios: dict[str, Scenario], specs: list[RunSpec]
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Run a chunk of runs in a worker; a run that raises is recorded, not fatal.
-
-    Workers get validated scenarios, parameters and seeds, and return tables
-    (never a model). Each row carries its run's identity and parameters, and
-    every table has its full set of columns even when every run failed.
-    """
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
-    errors = []
-    for spec in specs:
-        params = dict(spec.params)
-        try:
-            result = run(scenarios[spec.scenario], seed=spec.seed, overrides=params)
-        except Exception as exc:  # recorded with its run: one bad run never stops a batch
-            message = "".join(traceback.format_exception_only(exc)).strip()
-            errors.append(_error_row(spec, message))
-            continue
-        ident = _ident(spec)
-        for table in TABLES:
-            frame = getattr(result, table)
-            front = pd.DataFrame({k: [v] * len(frame) for k, v in ident.items()})
-            frames[table].append(pd.concat([front, frame.reset_index(drop=True)], axis=1))
-    tables = {
-        t: pd.concat(f, ignore_index=True) if f else _empty_table(t, specs[0])
-        for t, f in frames.items()
-    }
-    return tables, _errors_frame(errors)
-
-
-def _ident(spec: RunSpec, params: bool = True) -> dict[str, Any]:
-    """The columns in front of every row of a run: its identity, then its parameters."""
-    ident = {
-        "run_id": spec.run_id,
-        "seed": spec.seed,
-        "scenario": spec.scenario,
-        "point": spec.point,
-        "replicate": spec.replicate,
-    }
-    return {**ident, **{param_column(k): v for k, v in spec.params}} if params else ident
-
-
-@cache
-def _result_columns() -> dict[str, pd.DataFrame]:
-    # The columns of each table are the code's, not the scenario's: one short
-    # bundled run gives them with their dtypes (a chunk whose runs all failed
-    # has no result of its own to take them from).
-    result = run("cold_war", seed=0)
-    return {t: getattr(result, t).iloc[:0] for t in TABLES}
-
-
-def _empty_table(table: str, spec: RunSpec) -> pd.DataFrame:
-    """No rows, but every column of ``table`` with its dtype, identity and parameters first."""
-    front = pd.DataFrame({k: pd.Series([v]).iloc[:0] for k, v in _ident(spec).items()})
-    try:
-        back = _result_columns()[table]
-    except Exception:  # the bundled run itself failing must not hide the batch's own errors
-        back = pd.DataFrame()
-    return pd.concat([front, back.reset_index(drop=True)], axis=1)
-
-
-def _errors_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The errors table, typed even when empty (an untyped empty column breaks Arrow readers)."""
-    return pd.DataFrame(rows, columns=ERROR_COLUMNS).astype(ERROR_DTYPES)
-
-
-def _error_row(spec: RunSpec, message: str) -> dict[str, Any]:
-    params = ";".join(f"{k}={v}" for k, v in spec.params)
-    return {**_ident(spec, params=False), "params": params, "error": message}
 
 
 class BatchResult:
@@ -185,7 +104,7 @@ class BatchResult:
             else:
                 frame = pd.DataFrame()
             if name == ERRORS and frame.empty:
-                frame = _errors_frame([])
+                frame = errors_frame([])
             self._tables[name] = frame
         return self._tables[name]
 
@@ -218,24 +137,14 @@ def load_batch(out: str | Path) -> BatchResult:
 
 
 # --------------------------------------------------------------------------
-# The runner
-
-
-def _chunks(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:
-    return [specs[i : i + size] for i in range(0, len(specs), size)]
-
-
-def _auto_chunk_size(n_runs: int, workers: int) -> int:
-    # About eight chunks per worker keeps workers busy to the end; at most 50
-    # runs a chunk keeps memory and lost work small; Dask's ~10 ms per task is
-    # then well under 1 % of a chunk's time.
-    return max(1, min(50, math.ceil(n_runs / (8 * max(workers, 1)))))
+# The runner: plan, then execute, then write (or keep) each chunk as it lands
 
 
 def run_batch(
-    scenarios: Sequence[str | Path | Scenario] | str | Path | Scenario,
+    scenarios: ScenarioSet,
     replicates: int,
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    params: Points = None,
     seed: int = 0,
     executor: Executor | str | None = None,
     out: str | Path | None = None,
@@ -246,6 +155,11 @@ def run_batch(
     progress: bool = True,
 ) -> BatchResult:
     """Run replicates of scenarios at one or more parameter points.
+
+    Three pieces, in order: :func:`sim.plan.plan_batch` checks the arguments
+    and lays out every run; :func:`sim.executors.execute` runs the chunks not
+    done yet; a :class:`ChunkSink` writes each finished chunk to ``out`` (or
+    keeps it in memory). Every argument after ``replicates`` is keyword-only.
 
     Parameters
     ----------
@@ -302,120 +216,128 @@ def run_batch(
         finished chunks are kept and ``resume=True`` finishes the others.
     """
     check_batch_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
-    if isinstance(scenarios, (str, Path, Scenario)):
-        scenarios = [scenarios]
-    loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}
-    points: list[Mapping[str, Any]] = (
-        [dict(params)] if isinstance(params, Mapping) else list(params or [{}])
+    plan = plan_batch(
+        scenarios,
+        replicates,
+        params,
+        seed,
+        executor=executor,
+        workers=workers,
+        chunk_size=chunk_size,
     )
-    for point in points:  # fail fast, before any worker starts, on a bad parameter
-        for scenario in loaded.values():
-            apply_overrides(scenario, point)
-    specs = design(list(loaded), replicates, points, seed)
-    workers = workers or os.cpu_count() or 1
-    kind = executor if isinstance(executor, str) or executor is None else None
-    if kind is None:
-        kind = "serial" if workers == 1 else "process"
-    default_size = _auto_chunk_size(len(specs), workers)
-
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_interrupt())
-        if isinstance(executor, Executor):
-            pool, rebuild = executor, None
-        elif kind == "dask":  # before the batch directory: an unreachable scheduler leaves nothing
-            pool, rebuild = stack.enter_context(dask_executor(workers, scheduler)), None
-        elif kind == "serial":
-            pool, rebuild = SerialExecutor(), None
-        else:
-            pool, rebuild = process_pool(workers), partial(process_pool, workers)
-        store = None
-        if out is not None:
-            store = _open_store(Path(out), loaded, points, replicates, seed, specs, resume,
-                                chunk_size, default_size)  # fmt: skip
-            stack.callback(store.close)
-            store.begin(_provenance_of(specs, seed), _session(kind, workers))
-        size = store.chunk_size if store else chunk_size or default_size
-        lost, kept = _run_chunks(specs, size, loaded, store, pool, rebuild, workers, kind, progress)
-
+        # The executor before the batch directory: an unreachable scheduler leaves nothing.
+        pool, rebuild = _open_executor(stack, executor, plan, scheduler)
+        store = None if out is None else _open_store(stack, plan, Path(out), resume)
+        size = store.chunk_size if store else plan.chunk_size or plan.default_chunk_size
+        chunks = ChunkLayout(plan.scenarios, _chunks(plan.specs, size))
+        sink = ChunkSink(chunks, store, len(plan.specs), progress)
+        try:
+            lost = execute(
+                run_chunk,
+                sink.todo(),
+                chunks.arguments,
+                pool,
+                rebuild,
+                plan.in_flight,
+                sink.on_done,
+            )
+        finally:
+            sink.close()
     if lost:
-        _raise_incomplete(lost, len(_chunks(specs, size)), store)
-    if store is not None:
-        return load_batch(store.root)
-    return _collect(kept, len(specs), points)
+        given_up = {c: (chunks.chunks[c], why) for c, why in lost.items()}
+        _raise_incomplete(given_up, len(chunks.chunks), store)
+    return sink.result(plan)
 
 
-def _open_store(out, loaded, points, replicates, seed, specs, resume, chunk_size, default_size):
+def _open_executor(
+    stack: ExitStack, executor: Executor | str | None, plan: BatchPlan, scheduler: str | None
+) -> tuple[Executor, Callable[[], Executor] | None]:
+    """The executor to submit to, and how to rebuild it if it breaks (process pools only)."""
+    if isinstance(executor, Executor):
+        return executor, None
+    if plan.kind == "dask":
+        return stack.enter_context(dask_executor(plan.workers, scheduler)), None
+    if plan.kind == "serial":
+        return SerialExecutor(), None
+    return process_pool(plan.workers), partial(process_pool, plan.workers)
+
+
+def _open_store(stack: ExitStack, plan: BatchPlan, out: Path, resume: bool) -> BatchStore:
+    """Open (or reopen, to resume) the batch directory and record what this session runs."""
     from sim.provenance import scenario_record
 
-    plan = {
-        "scenarios": list(loaded),
-        "points": points,
-        "replicates": replicates,
-        "seed": seed,
-        "n_runs": len(specs),
-    }
-    records = {label: scenario_record(sc) for label, sc in loaded.items()}
-    return BatchStore(out, _jsonable(plan), records, chunk_size, default_size, resume=resume)
+    records = {label: scenario_record(sc) for label, sc in plan.scenarios.items()}
+    store = BatchStore(
+        out, plan.record(), records, plan.chunk_size, plan.default_chunk_size, resume=resume
+    )
+    stack.callback(store.close)
+    store.begin(provenance_of(plan.specs, plan.seed), session_record(plan.kind, plan.workers))
+    return store
 
 
-def _provenance_of(specs: list[RunSpec], seed: int) -> dict[str, Any]:
-    from sim.provenance import provenance
+@dataclass(frozen=True)
+class ChunkLayout:
+    """The runs of a batch cut into chunks, and what a worker needs for each."""
 
-    return {
-        "seeds": {
-            "root": seed,
-            "rule": "run i gets SeedSequence(root, spawn_key=(i,)).generate_state(1, uint64) >> 1",
-            "runs": [s.seed for s in specs],
-        },
-        "provenance": provenance(),
-    }
+    scenarios: dict[str, Scenario]
+    chunks: list[list[RunSpec]]
 
-
-def _session(kind: str, workers: int) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    from sim.provenance import code_version, command_line, dependency_versions
-
-    return {
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command_line(),
-        "executor": kind,
-        "workers": workers,
-        "code": code_version(),
-        "dependencies": dependency_versions(),
-    }
+    def arguments(self, cid: int) -> tuple[dict[str, Scenario], list[RunSpec]]:
+        """The arguments of :func:`run_chunk` for chunk ``cid``: only the scenarios it runs."""
+        needed = {s.scenario for s in self.chunks[cid]}
+        return {k: v for k, v in self.scenarios.items() if k in needed}, self.chunks[cid]
 
 
-def _run_chunks(specs, size, loaded, store, pool, rebuild, workers, kind, progress):
-    """Run every chunk not done yet; the chunks given up, and the results kept in memory."""
-    chunks = _chunks(specs, size)
-    done = store.done() if store is not None else set()
-    todo = [c for c in range(len(chunks)) if c not in done]
-    kept: dict[int, tuple[dict[str, pd.DataFrame], pd.DataFrame]] = {}
-    bar = _progress_bar(len(specs), sum(len(chunks[c]) for c in done), progress)
-    failed = 0
+class ChunkSink:
+    """Where finished chunks go: written to the batch directory, or kept in memory.
 
-    def arguments(cid: int) -> tuple:
-        needed = {s.scenario for s in chunks[cid]}
-        return {k: v for k, v in loaded.items() if k in needed}, chunks[cid]
+    One object with a method for :func:`sim.executors.execute` to call as each
+    chunk lands (rather than a closure over the runner's locals), which also
+    keeps the progress bar and the count of failed runs.
+    """
 
-    def on_done(cid: int, result: tuple[dict[str, pd.DataFrame], pd.DataFrame]) -> None:
-        nonlocal failed
+    def __init__(
+        self, layout: ChunkLayout, store: BatchStore | None, n_runs: int, progress: bool
+    ) -> None:
+        self.layout = layout
+        self.store = store
+        self.kept: dict[int, tuple[dict[str, pd.DataFrame], pd.DataFrame]] = {}
+        self.failed = 0
+        done = store.done() if store is not None else set()
+        self._todo = [c for c in range(len(layout.chunks)) if c not in done]
+        initial = sum(len(layout.chunks[c]) for c in done)
+        self.bar = _progress_bar(n_runs, initial, progress)
+
+    def todo(self) -> list[int]:
+        """Chunks not finished yet (all of them, unless resuming)."""
+        return self._todo
+
+    def on_done(self, cid: int, result: tuple[dict[str, pd.DataFrame], pd.DataFrame]) -> None:
+        """Write or keep chunk ``cid``'s tables, and move the progress bar."""
         tables, errors = result
-        if store is not None:
-            store.write(cid, tables, errors)
+        if self.store is not None:
+            self.store.write(cid, tables, errors)
         else:
-            kept[cid] = (tables, errors)
-        failed += len(errors)
-        bar.set_postfix(failed=failed, refresh=False)
-        bar.update(len(chunks[cid]))
+            self.kept[cid] = (tables, errors)
+        self.failed += len(errors)
+        self.bar.set_postfix(failed=self.failed, refresh=False)
+        self.bar.update(len(self.layout.chunks[cid]))
 
-    in_flight = 1 if kind == "serial" else 2 * workers
-    try:
-        lost = execute(run_chunk, todo, arguments, pool, rebuild, in_flight, on_done)
-    finally:
-        bar.close()
-    return {c: (chunks[c], why) for c, why in lost.items()}, kept
+    def close(self) -> None:
+        """Close the progress bar."""
+        self.bar.close()
+
+    def result(self, plan: BatchPlan) -> BatchResult:
+        """The batch: read back from its directory, or stacked from the chunks kept."""
+        if self.store is not None:
+            return load_batch(self.store.root)
+        return _collect(self.kept, len(plan.specs), plan.points)
+
+
+def _chunks(specs: list[RunSpec], size: int) -> list[list[RunSpec]]:
+    return [specs[i : i + size] for i in range(0, len(specs), size)]
 
 
 def _raise_incomplete(lost: dict, n_chunks: int, store: BatchStore | None) -> None:
@@ -448,18 +370,8 @@ def _collect(kept: dict, n_runs: int, points: list[Mapping[str, Any]]) -> BatchR
             else (frames[0] if frames else pd.DataFrame())
         )
     errors = [kept[c][1] for c in order if len(kept[c][1])]
-    tables[ERRORS] = pd.concat(errors, ignore_index=True) if errors else _errors_frame([])
+    tables[ERRORS] = pd.concat(errors, ignore_index=True) if errors else errors_frame([])
     return BatchResult(tables, n_runs=n_runs, points=points)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.scenario import ScenarioError
+from sim.errors import UsageError
 from sim.scenario_yaml import parse_yaml
 
 __all__ = ["RunSpec", "design", "grid", "param_column", "parse_axis", "run_seed"]
@@ -65,25 +65,32 @@ def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in product(*axes.values())]
 
 
-def parse_axis(text: str) -> tuple[str, list[Any]]:
+def parse_axis(text: str, flag: str = "--param") -> tuple[str, list[Any]]:
     """Parse a sweep axis: ``name=start:stop:num`` (evenly spaced) or ``name=a,b,c``.
+
+    Malformed text is a :class:`~sim.errors.UsageError` naming ``flag`` (the
+    command-line option it came from: ``--param``, ``--lever``).
 
     >>> parse_axis("negotiation.integration_overhead=0:0.4:3")
     ('negotiation.integration_overhead', [0.0, 0.2, 0.4])
     >>> parse_axis("negotiation.cost_sharing_rule=nash,shapley")
     ('negotiation.cost_sharing_rule', ['nash', 'shapley'])
+    >>> parse_axis("policies.funding_pool=0:1", "--lever")
+    Traceback (most recent call last):
+    ...
+    sim.errors.UsageError: --lever: policies.funding_pool: bad range '0:1'
     """
     name, sep, spec = text.partition("=")
     if not sep or not name or not spec:
-        raise ScenarioError([("--param", None, text, "write name=start:stop:num or name=a,b,c")])
+        raise UsageError(flag, f"{text!r}: write name=start:stop:num or name=a,b,c")
     if ":" in spec:
         parts = spec.split(":")
         try:
             start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
         except (ValueError, IndexError):
-            raise ScenarioError([("--param", None, name, f"bad range {spec!r}")]) from None
+            raise UsageError(flag, f"{name}: bad range {spec!r}") from None
         if len(parts) != 3 or num < 1:
-            raise ScenarioError([("--param", None, name, f"bad range {spec!r}")])
+            raise UsageError(flag, f"{name}: bad range {spec!r}")
         values = [round(float(v), 12) for v in np.linspace(start, stop, num)]
         if all("." not in p and "e" not in p.lower() for p in parts[:2]) and all(
             v.is_integer() for v in values

@@ -75,7 +75,7 @@ def _main_hidden() -> Iterator[None]:
     """Hide ``__main__`` from spawn while workers start: they need nothing from it.
 
     Spawn re-runs the parent's main script in each worker unless it is guarded
-    by ``if __name__ == "__main__":``; our task is ``sim.batch.run_chunk``, so
+    by ``if __name__ == "__main__":``; our task is ``sim.chunk.run_chunk``, so
     a worker never needs the script, and a script without the guard then works.
     """
     main = sys.modules.get("__main__")

@@ -11,18 +11,12 @@ import pandas as pd
 from sim.batch import BatchResult
 from sim.files import write_atomically
 from sim.registry import REPORTED
-from sim.summary import END_METRICS, run_metrics, summarize
+from sim.summary import END_METRICS, group_columns, run_metrics, summarize
 
 __all__ = ["REPORT_METRICS", "format_summary", "write_summaries"]
 
 #: End-of-run metrics shown in printed summaries and reports.
 REPORT_METRICS = list(REPORTED)
-
-
-def _group_columns(runs: pd.DataFrame) -> list[str]:
-    ids = ["run_id", "seed", "point", "replicate"]
-    front = list(runs.columns[: list(runs.columns).index(next(iter(END_METRICS)))])
-    return [c for c in front if c not in ids]
 
 
 def _cell(row: pd.Series) -> str:
@@ -56,7 +50,7 @@ def write_summaries(
 
     out = Path(out)
     runs = run_metrics(batch.model)
-    by = _group_columns(runs)
+    by = group_columns(runs)
     summary = summarize(runs, by, REPORT_METRICS)
     ran = len(runs) > 0  # with every run failed there is nothing to summarize or draw
     yearly = summarize(batch.model, [*by, "year"], DEFAULT_METRICS) if ran else pd.DataFrame()

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.batch import BatchResult, run_batch
-from sim.scenario import ScenarioError
+from sim.errors import UsageError
 from sim.summary import tradeoff_metrics
 
 __all__ = [
@@ -70,8 +70,15 @@ class UndefinedMetricError(ValueError):
 def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
     """Parse ``name=lo:hi`` into ``(name, (lo, hi))``.
 
+    Malformed text is a bad ``--param``, a :class:`~sim.errors.UsageError`
+    (not a scenario error: no scenario file is wrong).
+
     >>> parse_bounds("policies.treaty=0:0.5")
     ('policies.treaty', (0.0, 0.5))
+    >>> parse_bounds("policies.treaty=0.5:0")
+    Traceback (most recent call last):
+    ...
+    sim.errors.UsageError: --param: 'policies.treaty=0.5:0': write name=lo:hi with lo < hi
     """
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
@@ -80,9 +87,9 @@ def parse_bounds(text: str) -> tuple[str, tuple[float, float]]:
     except (ValueError, IndexError):
         lo = hi = float("nan")
     if not sep or not name or len(parts) != 2 or not lo < hi:
-        raise ScenarioError([("--param", None, text, "write name=lo:hi with lo < hi")])
+        raise UsageError("--param", f"{text!r}: write name=lo:hi with lo < hi")
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise ScenarioError([("--param", None, text, "the bounds must be finite numbers")])
+        raise UsageError("--param", f"{text!r}: the bounds must be finite numbers")
     return name, (lo, hi)
 
 
@@ -237,7 +244,7 @@ def sensitivity(
     batch = run_batch(scenario, replicates, params=points, seed=seed, **batch_options)
     runs = tradeoff_metrics(batch.model, batch.missions)
     if metric not in runs.columns:
-        raise ScenarioError([("--metric", None, metric, "unknown end-of-run metric")])
+        raise UsageError("--metric", f"unknown end-of-run metric {metric!r}")
     y = runs.groupby("point")[metric].mean().reindex(range(len(points))).to_numpy()
     if np.isnan(y).any():
         raise UndefinedMetricError(

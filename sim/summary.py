@@ -17,6 +17,7 @@ __all__ = [
     "METRICS",
     "METRIC_RANGES",
     "TRADEOFF_METRICS",
+    "group_columns",
     "mean_ci",
     "pareto_front",
     "run_metrics",
@@ -48,6 +49,18 @@ def _id_columns(model: pd.DataFrame) -> list[str]:
     """Columns that identify a run: everything before ``year`` in a batch table."""
     cols = list(model.columns)
     return cols[: cols.index("year")] if "year" in cols else []
+
+
+def group_columns(runs: pd.DataFrame) -> list[str]:
+    """The columns a group of replicates shares: scenario and parameters, not the run's identity.
+
+    >>> group_columns(pd.DataFrame(columns=["run_id", "seed", "scenario", "point",
+    ...                                     "replicate", "policies_treaty", "missions_started"]))
+    ['scenario', 'policies_treaty']
+    """
+    ids = ["run_id", "seed", "point", "replicate"]
+    front = list(runs.columns[: list(runs.columns).index(next(iter(END_METRICS)))])
+    return [c for c in front if c not in ids]
 
 
 def run_metrics(model: pd.DataFrame) -> pd.DataFrame:

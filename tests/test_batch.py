@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.batch as batch_mod
+import sim.chunk as chunk_mod
 from sim.batch import (
     design,
     grid,
@@ -20,6 +20,7 @@ from sim.batch import (
     run_batch,
     run_seed,
 )
+from sim.errors import UsageError
 from sim.executors import SerialExecutor, execute, process_pool
 from sim.run import TABLES
 from sim.scenario import ScenarioError
@@ -104,14 +105,14 @@ def test_streamed_batch_reads_back_identical(serial, tmp_path):
 
 
 def test_a_failing_run_is_recorded_not_fatal(monkeypatch):
-    real = batch_mod.run
+    real = chunk_mod.run
 
     def flaky(scenario, seed, overrides=None):
         if seed == run_seed(1, 2):
             raise RuntimeError("boom")
         return real(scenario, seed=seed, overrides=overrides)
 
-    monkeypatch.setattr(batch_mod, "run", flaky)
+    monkeypatch.setattr(chunk_mod, "run", flaky)
     result = run_batch("cold_war", 4, seed=1, workers=1, progress=False)
     assert result.n_failed == 1
     assert result.errors.run_id.tolist() == [2]
@@ -123,7 +124,7 @@ def crash_in_chunk_two(scenarios, specs):
     """A task that kills its worker process on the chunk holding run 2."""
     if any(s.run_id == 2 for s in specs) and os.environ.get("SPACECOOP_CRASHED") != "1":
         os._exit(1)
-    return batch_mod.run_chunk(scenarios, specs)
+    return chunk_mod.run_chunk(scenarios, specs)
 
 
 @pytest.mark.slow
@@ -213,8 +214,10 @@ def test_sweep_expansion():
     assert len(points) == 6 and points[1] == {"a": 1, "b": "y"}
     specs = design(["s"], 2, points)
     assert [(s.point, s.replicate) for s in specs[:4]] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    with pytest.raises(ScenarioError):
+    with pytest.raises(UsageError, match="--param"):
         parse_axis("novalue")
+    with pytest.raises(UsageError, match="--lever"):
+        parse_axis("policies.funding_pool=0:1", "--lever")
 
 
 def test_sweep_records_parameters_as_columns():
@@ -235,3 +238,8 @@ def test_serial_executor_carries_exceptions():
     future = SerialExecutor().submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         future.result()
+
+
+def test_arguments_after_the_replicates_are_keyword_only():
+    with pytest.raises(TypeError):
+        run_batch("cold_war", 2, {}, 0)  # type: ignore[misc]

@@ -354,6 +354,10 @@ TRADE = ["tradeoff", "cold_war", "--lever", "policies.treaty=0:0.5:2"]
         (["batch", "cold_war", "--set", "x=&a [*a]"], "--set: x: anchors (&name) are not allowed"),
         (["batch", "cold_war", "--set", "x=" + "[" * 60 + "]" * 60], "nested too deeply"),
         (["tradeoff", "cold_war", "--lever", "x=" + "[" * 60 + "]" * 60], "--lever: x: nested"),
+        (["sweep", "cold_war", "--param", "x=0:1"], "error: --param: x: bad range '0:1'"),
+        (["sweep", "cold_war", "--param", "novalue"], "error: --param: 'novalue': write name="),
+        (["tradeoff", "cold_war", "--lever", "x=0:1"], "error: --lever: x: bad range '0:1'"),
+        (["sensitivity", "cold_war", "--param", "x=1:0"], "error: --param: 'x=1:0': write"),
     ],
 )
 def test_bad_flags_are_one_line_errors_before_any_work(no_work, capsys, argv, expected):

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from SALib.test_functions import Ishigami
 
 from sim.cli import main
-from sim.scenario import ScenarioError
+from sim.errors import UsageError
 from sim.sensitivity import (
     SmallSampleWarning,
     evaluate_function,
@@ -43,7 +43,7 @@ def test_morris_wrapper_finds_ishigamis_interaction_term():
 
 def test_parse_bounds():
     assert parse_bounds("policies.treaty=0:0.5") == ("policies.treaty", (0.0, 0.5))
-    with pytest.raises(ScenarioError):
+    with pytest.raises(UsageError):
         parse_bounds("policies.treaty=0.5:0")
 
 
@@ -106,7 +106,7 @@ def test_small_sample_rule_on_hand_made_intervals():
 
 @pytest.mark.parametrize("text", ["x=0:inf", "x=-inf:0", "x=nan:1", "x=0:1:2", "=0:1"])
 def test_parse_bounds_refuses_non_finite_or_malformed(text):
-    with pytest.raises(ScenarioError, match="--param"):
+    with pytest.raises(UsageError, match="--param"):
         parse_bounds(text)
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-import sim.batch as batch_mod
+import sim.chunk as chunk_mod
 from sim.batch import load_batch, run_batch, run_seed
 from sim.errors import UsageError
 from sim.provenance import scenario_record
@@ -190,8 +190,8 @@ def _always_fails(scenario, seed, overrides=None):
 
 
 def test_an_all_failed_batch_keeps_every_column(tmp_path, monkeypatch, reference):
-    batch_mod._result_columns()  # the bundled reference run, before runs start failing
-    monkeypatch.setattr(batch_mod, "run", _always_fails)
+    chunk_mod._result_columns()  # the bundled reference run, before runs start failing
+    monkeypatch.setattr(chunk_mod, "run", _always_fails)
     out = tmp_path / "b"
     result = run_batch("cold_war", 6, out=out, **ARGS)
     assert result.n_failed == 6
@@ -209,15 +209,15 @@ def test_an_all_failed_batch_keeps_every_column(tmp_path, monkeypatch, reference
 
 
 def test_a_partly_failed_batch_reads_with_pandas(tmp_path, monkeypatch, reference):
-    real = batch_mod.run
+    real = chunk_mod.run
 
     def fails_in_chunk_zero(scenario, seed, overrides=None):
         if seed in (run_seed(4, 0), run_seed(4, 1)):
             raise RuntimeError("boom")
         return real(scenario, seed=seed, overrides=overrides)
 
-    batch_mod._result_columns()
-    monkeypatch.setattr(batch_mod, "run", fails_in_chunk_zero)
+    chunk_mod._result_columns()
+    monkeypatch.setattr(chunk_mod, "run", fails_in_chunk_zero)
     out = tmp_path / "b"
     run_batch("cold_war", 6, out=out, **ARGS)
     model = pd.read_parquet(out / "model")

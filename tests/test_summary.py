@@ -152,12 +152,13 @@ def test_share_intervals_are_in_range_and_hold_the_mean(values):
 
 def test_a_batch_where_every_run_failed_still_summarizes(tmp_path):
     from sim.batch import BatchResult
-    from sim.report import REPORT_METRICS, _group_columns, format_summary, write_summaries
+    from sim.report import REPORT_METRICS, format_summary, write_summaries
+    from sim.summary import group_columns
 
     for model in (pd.DataFrame(), pd.DataFrame(columns=["run_id", "scenario", "year"])):
         runs = run_metrics(model)
         assert runs.empty and set(END_METRICS) <= set(runs.columns)
-        by = _group_columns(runs)
+        by = group_columns(runs)
         summary = summarize(runs, by, REPORT_METRICS)
         assert format_summary(summary, by).empty
     errors = pd.DataFrame({"run_id": [0], "error": ["ValueError: boom"]})
