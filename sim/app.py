@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 
 from sim.model import SpaceCooperationModel
-from sim.plots.single import cooperation_network
+from sim.plots.network import cooperation_network
 from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _label, _style
 from sim.registry import DASHBOARD
 from sim.scenario import apply_overrides, bundled_scenarios, load_scenario

@@ -312,7 +312,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.validation import calibrate, calibration_summary, write_calibration
+    from sim.calibration import calibrate, calibration_summary, write_calibration
 
     scenario = load_scenario(args.scenario, parse_assignments(args.set or []))
     cal = calibrate(scenario, args.n, args.replicates, _pattern_names(args), args.seed,

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario
+from sim.calibration import calibrate
 from sim.patterns import PATTERNS, RunView
-from sim.validation import calibrate
 
 
 def _view(pairs: pd.DataFrame) -> RunView:
