@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim.batch
+import sim.calibration
 import sim.cli
 import sim.sensitivity
 import sim.validation
@@ -76,7 +77,7 @@ def _no_long_work():
             (sim.cli, "run", _tripwire),
             (sim.cli, "_cmd_app", _tripwire),
             (sim.validation, "validate", _tripwire),
-            (sim.validation, "calibrate", _tripwire),
+            (sim.calibration, "calibrate", _tripwire),
         ]:
             stack.enter_context(mock.patch.object(target, attr, fake))
         yield
