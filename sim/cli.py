@@ -20,6 +20,7 @@ import pandas as pd
 from sim.arguments import check_command_line, check_listen_address
 from sim.cli_parser import build_parser
 from sim.errors import UsageError
+from sim.executors import sigterm_as_interrupt
 from sim.files import write_atomically
 from sim.run import RunResult, run
 from sim.run_files import read_run, write_csv, write_tables
@@ -370,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else 2
     try:
         check_command_line(args)
-        return _verbs()[args.command](args)
+        with sigterm_as_interrupt():  # SIGTERM stops any verb like Ctrl-C, with one line
+            return _verbs()[args.command](args)
     except ScenarioError as err:
         print(err, file=sys.stderr)
         return 2

@@ -105,8 +105,8 @@ def test_cli_bad_arguments_are_one_line_exit_2(tmp_path, capsys):
 # -- with real processes ---------------------------------------------------------
 
 
-def _batch_cli(out, *extra, scenario="iss_era"):
-    cmd = [sys.executable, "-m", "sim.cli", "batch", scenario, "--replicates", "40",
+def _batch_cli(out, *extra, scenario="iss_era", replicates=40):
+    cmd = [sys.executable, "-m", "sim.cli", "batch", scenario, "--replicates", str(replicates),
            "--chunk-size", "1", "--out", str(out), "--no-progress", *extra]  # fmt: skip
     return subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env(), cwd=ROOT
@@ -127,7 +127,9 @@ def _wait_for_chunks(out, n, proc, timeout=60):
 )
 def test_a_killed_batch_leaves_no_worker_and_no_temporary_file(tmp_path, sig, executor):
     out = tmp_path / "b"
-    proc = _batch_cli(out, "--workers", "2", "--executor", executor)
+    # Far more runs than can finish before the signal, even on a loaded machine:
+    # a signal after the batch (while it summarizes) would test nothing here.
+    proc = _batch_cli(out, "--workers", "2", "--executor", executor, replicates=400)
     _wait_for_chunks(out, 2, proc)
     workers = psutil.Process(proc.pid).children(recursive=True)
     assert len(workers) >= 2
@@ -136,6 +138,7 @@ def test_a_killed_batch_leaves_no_worker_and_no_temporary_file(tmp_path, sig, ex
     _, alive = psutil.wait_procs(workers, timeout=5)
     assert alive == []
     if sig == signal.SIGTERM:
+        assert proc.returncode == 130
         assert proc.stderr.read().decode().strip() == "interrupted"
         assert not list(out.rglob(".*.tmp"))
 
