@@ -13,10 +13,9 @@ from itertools import product
 from typing import Any
 
 import numpy as np
-import yaml
 
 from sim.errors import UsageError
-from sim.scenario_yaml import parse_yaml
+from sim.scenario.reading import read_value
 
 __all__ = ["RunSpec", "design", "grid", "param_column", "parse_axis", "run_seed"]
 
@@ -97,15 +96,7 @@ def parse_axis(text: str, flag: str = "--param") -> tuple[str, list[Any]]:
         ):
             return name, [int(v) for v in values]  # an integer field stays integer
         return name, values
-    return name, [_value(v) for v in spec.split(",")]
-
-
-def _value(text: str) -> Any:
-    """One value as YAML reads it, within a scenario file's limits (no aliases, bounded depth)."""
-    try:
-        return parse_yaml(text)[1]
-    except (yaml.YAMLError, ValueError):
-        return text
+    return name, [read_value(v) for v in spec.split(",")]
 
 
 def design(

@@ -6,11 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from sim.scenario.checks import validated
 from sim.scenario.document import Scenario
-from sim.scenario.reading import Lines, ScenarioError, parse_yaml
+from sim.scenario.reading import Lines, ScenarioError, read_value
 
 __all__ = ["apply_overrides", "parse_assignments"]
 
@@ -28,10 +26,7 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         key, sep, value = text.partition("=")
         if not sep or not key:
             raise ScenarioError([("--set", None, text, "write it as key=value")])
-        try:  # the file's limits hold here too: no aliases, bounded depth
-            out[key.strip()] = parse_yaml(value)[1]
-        except (yaml.YAMLError, ValueError):
-            out[key.strip()] = value
+        out[key.strip()] = read_value(value)  # the file's limits hold here too
     return out
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "line_of",
     "not_a_scenario_file",
     "parse_yaml",
+    "read_value",
     "read_yaml",
 ]
 
@@ -181,6 +182,21 @@ def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     finally:
         loader.dispose()
     return node, data
+
+
+def read_value(text: str) -> Any:
+    """A command-line value (``--set``, a sweep axis) as YAML reads it, within the file limits.
+
+    Text that is not YAML, or breaks a limit (an alias, too deep), stays the
+    string it is: a string cannot expand.
+
+    >>> read_value("0.5"), read_value("nash"), read_value("*a")
+    (0.5, 'nash', '*a')
+    """
+    try:
+        return parse_yaml(text)[1]
+    except (yaml.YAMLError, ValueError):
+        return text
 
 
 def read_yaml(path: Path) -> tuple[Any, Lines]:
