@@ -7,6 +7,7 @@ from enum import Enum
 
 import numpy as np
 
+from sim.elements import Elements
 from sim.scenario import DOMAINS, MissionSpec
 
 __all__ = ["Mission", "MissionKind", "Outcome", "Proposal", "catalog"]
@@ -23,12 +24,13 @@ class Outcome(Enum):
 
 @dataclass(frozen=True, slots=True)
 class MissionKind:
-    """One entry of the catalog, with its requirements as a capability vector."""
+    """One entry of the catalog: its elements, and what they need as a capability vector."""
 
     kind: str
     cost: float
     duration: int
-    requires: np.ndarray  # shape (K,), in DOMAINS order
+    elements: Elements
+    requires: np.ndarray  # shape (K,), in DOMAINS order: the highest level per domain
     each_requires: np.ndarray  # what every member must bring itself (a docking: crew)
     science: float
     prestige: float
@@ -42,11 +44,17 @@ class MissionKind:
     @classmethod
     def from_spec(cls, kind: str, spec: MissionSpec) -> MissionKind:
         """Build a kind from its validated scenario entry."""
+        if spec.elements is not None:
+            elements = Elements.declared(spec.elements, DOMAINS)
+        else:
+            assert spec.requires is not None  # the schema asks for one of the two
+            elements = Elements.derived(spec.requires, DOMAINS)
         return cls(
             kind=kind,
             cost=spec.cost,
             duration=spec.duration,
-            requires=np.array([spec.requires.get(d, 0.0) for d in DOMAINS]),
+            elements=elements,
+            requires=elements.requires(len(DOMAINS)),
             each_requires=np.array([spec.each_requires.get(d, 0.0) for d in DOMAINS]),
             science=spec.science,
             prestige=spec.prestige,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "DOMAINS",
@@ -16,6 +16,7 @@ __all__ = [
     "AgencySpec",
     "Domain",
     "DynamicsSpec",
+    "ElementSpec",
     "MissionSpec",
     "Motives",
     "NegotiationSpec",
@@ -93,19 +94,47 @@ class AgencySpec(_Frozen):
         "the square root of the budget, so 1,000 keeps a year's work bounded",
     )
     budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+    committed_share: Probability = Field(
+        0.5,
+        description=(
+            "share of the budget bound to operations, workforce and infrastructure, "
+            "not free for new missions; 0.5 when not declared"
+        ),
+    )
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
     tolerance: Probability = 0.8
 
 
+class ElementSpec(_Frozen):
+    """One part of a mission that a single member builds and pays for (in kind).
+
+    ``level`` is the capability in ``domain`` needed to build it; a member
+    below that level may still build a non-critical element, less well. A
+    critical element (a launch, crew transport) must be built by a member at
+    that level: without one, the mission cannot fly (a weakest link).
+    """
+
+    domain: Domain
+    level: float = _bounded(0.0, 1.0, "capability needed to build it", strict_low=True)
+    share: float = _bounded(0.0, 1.0, "share of the mission's cost", strict_low=True)
+    critical: bool = False
+
+
 class MissionSpec(_Frozen):
-    """One kind of mission in the scenario's catalog."""
+    """One kind of mission in the scenario's catalog.
+
+    Give either ``elements`` (the first listed is the core, which the lead
+    keeps when it can build it) or ``requires``, from which one element per
+    domain is derived (docs/ODD.md, 7.3).
+    """
 
     cost: float = _bounded(
         0.001, 1000.0, "constant 2020 US$ bn, whole mission; the ISS cost about 150"
     )
     duration: Annotated[int, Field(ge=1, le=40)]
-    requires: Annotated[dict[Domain, Probability], Field(min_length=1)]
+    requires: Annotated[dict[Domain, Probability], Field(min_length=1)] | None = None
+    elements: Annotated[dict[str, ElementSpec], Field(min_length=1, max_length=12)] | None = None
     each_requires: dict[Domain, Probability] = {}
     science: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 30")
     prestige: float = _bounded(0.0, 1000.0, "points; the bundled catalog gives at most 50")
@@ -117,6 +146,16 @@ class MissionSpec(_Frozen):
         0.0, 1000.0, "relative frequency of proposals of this kind", default=1.0
     )
     available_from: Year | None = None
+
+    @model_validator(mode="after")
+    def _one_breakdown(self) -> MissionSpec:
+        if (self.requires is None) == (self.elements is None):
+            raise ValueError("give either 'requires' or 'elements', not both or neither")
+        if self.elements is not None:
+            total = sum(e.share for e in self.elements.values())
+            if abs(total - 1.0) > 0.01:
+                raise ValueError(f"element shares add up to {total:.3g}, not 1")
+        return self
 
 
 class RelationsSpec(_Frozen):
@@ -133,7 +172,14 @@ class NegotiationSpec(_Frozen):
     """How proposals become coalitions and how costs are shared."""
 
     cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
-    bargaining_power: Literal["budget", "equal"] = "budget"
+    bargaining_power: Literal["budget", "equal"] = "equal"
+    transfers: Literal["in_kind", "cash"] = Field(
+        "in_kind",
+        description=(
+            "in_kind: each member pays for the elements it builds and the rule splits "
+            "the rights; cash: rights follow contributions and money changes hands"
+        ),
+    )
     integration_overhead: float = _bounded(
         0.0, 10.0, "extra cost per partner, as a share", default=0.2
     )
@@ -143,6 +189,13 @@ class NegotiationSpec(_Frozen):
         100.0,
         "value lost per unit of tension x sensitivity; 1 in every bundled scenario",
         default=1.0,
+    )
+    rival_share: Probability = Field(
+        0.5,
+        description=(
+            "share of a mission's science and prestige that is rival (utilisation, crew "
+            "time, data priority) and divided by rights; the rest every member enjoys"
+        ),
     )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
     trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
@@ -168,7 +221,11 @@ class DynamicsSpec(_Frozen):
     )
     value_noise: float = _bounded(0.0, 5.0, "lognormal sigma on science and prestige", default=0.2)
     value_of_money: float = _bounded(
-        0.0, 100.0, "US$ bn a point is worth", strict_low=True, default=0.1
+        0.0,
+        100.0,
+        "US$ bn a point is worth to an agency whose free budget does not bind",
+        strict_low=True,
+        default=1.0,
     )
     instrument_bonus: float = _bounded(
         0.0, 10.0, "science added per partner, as a share", default=0.1

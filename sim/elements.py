@@ -1,0 +1,197 @@
+"""Missions made of elements, and who builds which (pure functions on arrays).
+
+A mission is a list of elements (a core or bus, instruments, a launch, crew
+transport, modules, a robotic arm...), each with the capability domain and
+level it needs and its share of the cost. In a joint mission every member
+builds and pays for the elements it is given, in kind (ESA's Columbus, Canada's
+arm, Russia's Soyuz). :func:`assign` decides who builds what:
+
+1. the lead keeps the core (the first element) when it can build it;
+2. every member builds at least one element (a partner that brings nothing
+   is not a partner in a barter);
+3. a critical element (a launch, crew transport) goes only to a member able
+   to build it: without one the mission cannot fly, however well the rest is
+   covered (a weakest link, Hirshleifer 1983);
+4. the rest go by comparative advantage: a linear assignment (Kuhn 1955)
+   gives each member without an element the one it does best relative to the
+   others, then each element left goes to the member that builds it best;
+5. nobody is given more than its money allows.
+
+All of it is polynomial in the number of members and elements: no split is
+ever enumerated. See docs/ODD.md, 7.3.
+
+References
+----------
+Hirshleifer, J. (1983). From weakest-link to best-shot: the voluntary
+provision of public goods. Public Choice 41(3), 371-386.
+Kuhn, H. W. (1955). The Hungarian method for the assignment problem. Naval
+Research Logistics Quarterly 2(1-2), 83-97.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+__all__ = ["CRITICAL_DOMAINS", "Assignment", "Elements", "assign", "build_fit"]
+
+#: Domains whose element is critical when elements are derived from ``requires``:
+#: a mission cannot fly without a launch, crew transport or a link home.
+CRITICAL_DOMAINS = ("launch", "crew", "deep_space_comms")
+
+_EPS = 1e-9
+_NEVER = -1e9  # score of an element a member must not be given
+
+
+@dataclass(frozen=True, slots=True)
+class Elements:
+    """A mission kind's elements as arrays; element 0 is the core.
+
+    ``domain`` indexes the capability vector; ``share`` sums to one.
+    """
+
+    names: tuple[str, ...]
+    domain: np.ndarray  # (E,) int
+    level: np.ndarray  # (E,) capability needed to build it
+    share: np.ndarray  # (E,) share of the cost
+    critical: np.ndarray  # (E,) bool
+
+    @classmethod
+    def declared(cls, elements: Mapping[str, object], domains: tuple[str, ...]) -> Elements:
+        """From a scenario's ``elements`` (records with domain, level, share, critical)."""
+        names = tuple(elements)
+        specs = [elements[n] for n in names]
+        share = np.array([s.share for s in specs])  # type: ignore[attr-defined]
+        return cls(
+            names=names,
+            domain=np.array([domains.index(s.domain) for s in specs]),  # type: ignore[attr-defined]
+            level=np.array([s.level for s in specs]),  # type: ignore[attr-defined]
+            share=share / share.sum(),
+            critical=np.array([s.critical for s in specs], bool),  # type: ignore[attr-defined]
+        )
+
+    @classmethod
+    def derived(cls, requires: Mapping[str, float], domains: tuple[str, ...]) -> Elements:
+        """One element per required domain, when a kind gives ``requires`` only.
+
+        Shares are in proportion to the required level; the core is the most
+        demanding domain (ties in domain order); launch, crew and deep-space
+        communications are critical.
+
+        >>> e = Elements.derived({"launch": 0.3, "science_instruments": 0.6}, ("launch", "crew", "science_instruments"))
+        >>> e.names, e.share.round(3).tolist(), e.critical.tolist()
+        (('science_instruments', 'launch'), [0.667, 0.333], [False, True])
+        """
+        needed = [d for d in domains if requires.get(d, 0.0) > 0]
+        needed.sort(key=lambda d: -requires[d])  # stable: ties keep domain order
+        level = np.array([requires[d] for d in needed])
+        return cls(
+            names=tuple(needed),
+            domain=np.array([domains.index(d) for d in needed]),
+            level=level,
+            share=level / level.sum(),
+            critical=np.array([d in CRITICAL_DOMAINS for d in needed], bool),
+        )
+
+    def requires(self, n_domains: int) -> np.ndarray:
+        """The capability vector the mission needs: the highest level per domain."""
+        out = np.zeros(n_domains)
+        np.maximum.at(out, self.domain, self.level)
+        return out
+
+
+def build_fit(capabilities: np.ndarray, elements: Elements) -> np.ndarray:
+    """How well each agency builds each element: ``min(capability / level, 1)``, shape (n, E)."""
+    return np.minimum(capabilities[:, elements.domain] / elements.level, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Who builds each element of one coalition's mission.
+
+    ``builder[e]`` is the position in the coalition of the member building
+    element ``e``; ``quality`` is the cost-weighted build fit (the mission's
+    coverage); ``parts[k]`` the share of the cost member ``k`` builds.
+    """
+
+    builder: np.ndarray  # (E,) int, positions in the coalition
+    quality: float
+    parts: np.ndarray  # (m,)
+
+    def elements_of(self, k: int, elements: Elements) -> list[str]:
+        """Names of the elements member ``k`` builds, in catalog order."""
+        return [elements.names[e] for e in np.nonzero(self.builder == k)[0]]
+
+
+def assign(
+    fit: np.ndarray,
+    elements: Elements,
+    money: np.ndarray,
+    cost: float,
+    *,
+    lead_keeps_core: bool = True,
+    weakest_link: bool = True,
+) -> Assignment | None:
+    """Give each element of a coalition's mission to one member, or None when it cannot fly.
+
+    Parameters
+    ----------
+    fit : ndarray, shape (m, E)
+        :func:`build_fit` of the coalition's members; row 0 is the lead.
+    elements : Elements
+        The mission's elements.
+    money : ndarray, shape (m,)
+        The most each member can spend on the mission in total.
+    cost : float
+        What the members pay between them (elements are paid in proportion to
+        their share of it).
+    lead_keeps_core, weakest_link : bool
+        The mechanisms of steps 1 and 3 (switched off only to test them).
+
+    >>> el = Elements.derived({"launch": 0.5, "crew": 0.5}, ("launch", "crew"))
+    >>> fit = np.array([[1.0, 0.6], [0.2, 1.0]])  # the lead has no crew transport
+    >>> a = assign(fit, el, np.array([10.0, 10.0]), 4.0)
+    >>> a.builder.tolist(), a.parts.tolist()
+    [[0, 1], [0.5, 0.5]]
+    >>> assign(fit[:1], el, np.array([10.0]), 4.0) is None  # alone it cannot fly
+    True
+    """
+    m, n_el = fit.shape
+    if m > n_el:
+        return None  # somebody would bring nothing
+    price = elements.share * cost
+    able = fit >= 1.0 - _EPS
+    allowed = price[None, :] <= money[:, None] + _EPS
+    if weakest_link:
+        allowed &= able | ~elements.critical[None, :]
+        if not allowed[:, elements.critical].any(axis=0).all():
+            return None  # a critical element nobody here can build
+    builder = np.full(n_el, -1)
+    spent = np.zeros(m)
+    if lead_keeps_core and able[0, 0] and allowed[0, 0]:
+        builder[0] = 0
+        spent[0] = price[0]
+    score = np.where(allowed, elements.share[None, :] * fit, _NEVER)
+    need = [k for k in range(m) if not (builder == k).any()]
+    open_ = np.nonzero(builder < 0)[0]
+    if need:
+        rows, cols = linear_sum_assignment(score[np.ix_(need, open_)], maximize=True)
+        if len(rows) < len(need) or (score[np.ix_(need, open_)][rows, cols] <= _NEVER / 2).any():
+            return None
+        for r, c in zip(rows, cols, strict=True):
+            builder[open_[c]] = need[r]
+            spent[need[r]] += price[open_[c]]
+    rest = np.nonzero(builder < 0)[0]  # the rest, biggest first (ties in catalog order)
+    for e in rest[np.argsort(-elements.share[rest], kind="stable")]:
+        ok = allowed[:, e] & (spent + price[e] <= money + _EPS)
+        if not ok.any():
+            return None
+        k = int(np.argmax(np.where(ok, fit[:, e], -1.0)))  # ties: the earliest member
+        builder[e] = k
+        spent[k] += price[e]
+    parts = np.bincount(builder, weights=elements.share, minlength=m)
+    quality = float(elements.share @ fit[builder, np.arange(n_el)])
+    return Assignment(builder, quality, parts)
