@@ -28,8 +28,11 @@ class Agency(mesa.Agent):
         Yearly budget, constant 2020 US$ billion.
     growth : float
         Yearly budget trend (0.03 is +3 % a year).
+    committed_share : float
+        Share of the budget bound to operations, workforce and infrastructure.
     committed : float
-        Payments due this year on missions under way.
+        That base, plus payments due this year on missions under way and the
+        contribution to the funding pool.
     science, prestige : float
         Accumulated from successful missions.
     net_benefit : float
@@ -48,6 +51,7 @@ class Agency(mesa.Agent):
         self.dissolved = spec.dissolved
         self.budget = spec.budget * model.spec.dynamics.budget_scale
         self.growth = spec.budget_growth
+        self.committed_share = spec.committed_share
         self.tolerance = spec.tolerance
         self.motives = np.array(
             [
@@ -73,7 +77,7 @@ class Agency(mesa.Agent):
 
     @property
     def uncommitted(self) -> float:
-        """Budget left this year after payments on missions under way."""
+        """Budget free this year for new missions (may be negative after a cut)."""
         return self.budget - self.committed
 
     def propose(
@@ -81,21 +85,34 @@ class Agency(mesa.Agent):
     ) -> list[Proposal]:
         """Draw this year's mission proposals from the catalog.
 
-        The number is Poisson with a mean that grows with the square root of
-        the budget; an agency proposes more often what it could nearly lead
-        itself (weight times ``0.25 + own coverage``). Cost and value carry
+        An agency puts forward about as many missions as its mission budget
+        (its budget less the committed base) funds in steady state, times
+        ``proposal_rate``, the oversubscription (more ideas than money, so a
+        new mission displaces another): the count is Poisson with mean
+        ``proposal_rate * envelope / mean cost of what it proposes`` (in steady state
+        a year's envelope pays for that many missions, whatever their duration).
+        It proposes more often what it could nearly lead itself and afford
+        (weight times ``0.25 + own coverage`` times the share of the cost its
+        envelope would pay over the mission's duration). Cost and value carry
         lognormal noise.
         """
         rng = self.model.rng
-        rate = dynamics.proposal_rate * np.sqrt(self.budget / dynamics.reference_budget)
-        count = rng.poisson(rate)
+        envelope = self.budget * (1.0 - self.committed_share)
         open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
-        if count == 0 or not open_kinds:
+        if envelope <= 0 or not open_kinds:
             return []
+        cost = np.array([k.cost for k in open_kinds])
+        duration = np.array([k.duration for k in open_kinds])
+        afford = np.minimum(envelope * duration / cost, 1.0)
         weights = np.array([k.weight * (0.25 + self._own_coverage(k)) for k in open_kinds])
+        weights = weights * afford
         if weights.sum() <= 0:
             return []
-        picks = rng.choice(len(open_kinds), size=count, p=weights / weights.sum())
+        p = weights / weights.sum()
+        count = rng.poisson(dynamics.proposal_rate * envelope / float(p @ cost))
+        if count == 0:
+            return []
+        picks = rng.choice(len(open_kinds), size=count, p=p)
         noise = rng.lognormal(
             0.0,
             [[dynamics.cost_noise, dynamics.value_noise, dynamics.value_noise]] * count,

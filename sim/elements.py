@@ -134,6 +134,7 @@ def assign(
     *,
     lead_keeps_core: bool = True,
     weakest_link: bool = True,
+    every_member_builds: bool = True,
 ) -> Assignment | None:
     """Give each element of a coalition's mission to one member, or None when it cannot fly.
 
@@ -150,6 +151,8 @@ def assign(
         their share of it).
     lead_keeps_core, weakest_link : bool
         The mechanisms of steps 1 and 3 (switched off only to test them).
+    every_member_builds : bool
+        Step 2; false to judge how a coalition already flying builds its mission.
 
     >>> el = Elements.derived({"launch": 0.5, "crew": 0.5}, ("launch", "crew"))
     >>> fit = np.array([[1.0, 0.6], [0.2, 1.0]])  # the lead has no crew transport
@@ -160,7 +163,7 @@ def assign(
     True
     """
     m, n_el = fit.shape
-    if m > n_el:
+    if every_member_builds and m > n_el:
         return None  # somebody would bring nothing
     price = elements.share * cost
     able = fit >= 1.0 - _EPS
@@ -175,7 +178,7 @@ def assign(
         builder[0] = 0
         spent[0] = price[0]
     score = np.where(allowed, elements.share[None, :] * fit, _NEVER)
-    need = [k for k in range(m) if not (builder == k).any()]
+    need = [k for k in range(m) if every_member_builds and not (builder == k).any()]
     open_ = np.nonzero(builder < 0)[0]
     if need:
         rows, cols = linear_sum_assignment(score[np.ix_(need, open_)], maximize=True)

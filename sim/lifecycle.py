@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from sim.mission import Mission, MissionKind, Outcome, Proposal
-from sim.negotiation import coverage, dependence, requirement_fit, success_chance
+from sim.elements import assign, build_fit
+from sim.valuation import depends_on, success_chance
 from sim.policy import EMERGING_CAPABILITY, Policies
 from sim.relations import Relations
 
@@ -37,6 +38,7 @@ __all__ = [
     "LifecycleParams",
     "World",
     "YearLog",
+    "build_quality",
     "complete",
     "complete_due",
     "pay",
@@ -142,7 +144,9 @@ def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
         years_left=proposal.kind.duration,
         values=deal.values,
         subsidy=deal.subsidy,
-        depends_on=dependence(requirement_fit(world.capabilities, proposal.kind.requires), members),
+        depends_on=[list(d) for d in deal.depends_on],
+        rights=np.asarray(deal.rights, float),
+        builders=deal.builders,
     )
     world.policies.pool -= deal.subsidy
     world.missions.append(mission)
@@ -177,7 +181,11 @@ def start_under_way(
         members = [world.index[name] for name in uw.members]
         shares = np.asarray(uw.shares or [1.0 / len(members)] * len(members), float)
         elapsed = scenario.start_year - uw.started
-        cov = coverage(world.capabilities[members], kind.requires)
+        fit = build_fit(world.capabilities[members], kind.elements)
+        money = np.full(len(members), np.inf)
+        plan = assign(fit, kind.elements, money, kind.cost, every_member_builds=False)
+        builder = plan.builder if plan is not None else np.zeros(len(kind.elements.names), int)
+        cov = plan.quality if plan is not None else 0.0
         mission = Mission(
             mission_id=len(world.missions),
             proposal=Proposal(kind, members[0], kind.cost, kind.science, kind.prestige),
@@ -189,7 +197,9 @@ def start_under_way(
             start_year=uw.started,
             years_left=kind.duration - elapsed,
             values=np.zeros(len(members)),
-            depends_on=dependence(requirement_fit(world.capabilities, kind.requires), members),
+            depends_on=depends_on(members, builder, fit),
+            rights=shares,
+            builders=tuple(members[b] for b in builder),
         )
         mission.paid = shares * kind.cost * elapsed / kind.duration
         world.missions.append(mission)
@@ -197,15 +207,23 @@ def start_under_way(
     recount_commitments(world)
 
 
+def build_quality(world: World, members: list[int], kind: MissionKind) -> float:
+    """How well ``members`` as they are now build ``kind``'s elements (0 when they cannot)."""
+    fit = build_fit(world.capabilities[members], kind.elements)
+    money = np.full(len(members), np.inf)
+    plan = assign(fit, kind.elements, money, kind.cost, every_member_builds=False)
+    return plan.quality if plan is not None else 0.0
+
+
 def recount_commitments(world: World) -> None:
-    """Each agency's ``committed``: this year's payments due plus its pool contribution."""
+    """Each agency's ``committed``: its committed base, payments due and pool contribution."""
     committed = np.zeros(len(world.agencies))
     for m in world.ongoing:
         if m.outcome is not Outcome.ONGOING:
             continue
         np.add.at(committed, m.members, m.yearly_payments())
     for a in world.agencies:
-        a.committed = committed[a.index] + a.pool_contribution
+        a.committed = a.committed_share * a.budget + committed[a.index] + a.pool_contribution
 
 
 def progress(mission: Mission) -> float:
@@ -280,7 +298,7 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
     viable = (
         bool(others)
         and shares.sum() > 0
-        and coverage(world.capabilities[others], mission.proposal.requires) >= params.min_coverage
+        and build_quality(world, others, mission.proposal.kind) >= params.min_coverage
     )
     if viable:
         weights = shares / shares.sum()
@@ -336,7 +354,7 @@ def complete(
     """
     members = mission.members
     kind = mission.proposal.kind
-    cov = coverage(world.capabilities[members], kind.requires)
+    cov = build_quality(world, members, kind)
     chance = success_chance(cov, kind.risk, params.success_exponent)
     success = rng.random() < chance
     mission.outcome = Outcome.SUCCESS if success else Outcome.FAILURE

@@ -111,6 +111,8 @@ class Mission:
     values: np.ndarray  # money-equivalent value to each member at agreement
     subsidy: float = 0.0  # paid by the funding pool at the start, not part of ``cost``
     depends_on: list[list[int]] = field(default_factory=list)  # per member, at agreement
+    rights: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per member, at agreement
+    builders: tuple[int, ...] = ()  # the agency building each element of the kind
     gains: np.ndarray = field(default_factory=lambda: np.zeros(0))  # value - share * cost, signed
     paid: np.ndarray = field(init=False)
     outcome: Outcome = Outcome.ONGOING

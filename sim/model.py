@@ -17,6 +17,7 @@ from sim.negotiation import Agreement, NegotiationTable, Terms, negotiate
 from sim.policy import Policies
 from sim.registry import model_reporters
 from sim.relations import Relations, rivalry
+from sim.valuation import price_of_points
 from sim.scenario import DOMAINS, Scenario
 
 __all__ = ["SpaceCooperationModel", "YearLog"]
@@ -43,21 +44,7 @@ class SpaceCooperationModel(mesa.Model):
         self.spec = scenario
         self.year = scenario.start_year - 1
         self.kinds = catalog(scenario.missions)
-        neg, dyn = scenario.negotiation, scenario.dynamics
-        self.terms = Terms(
-            rule=neg.cost_sharing_rule,
-            power_by_budget=neg.bargaining_power == "budget",
-            min_coverage=neg.min_coverage,
-            overhead=neg.integration_overhead,
-            political_cost=neg.political_cost,
-            candidates=neg.candidates,
-            trust_weight=neg.trust_weight,
-            distrust=neg.distrust,
-            instrument_bonus=dyn.instrument_bonus,
-            success_exponent=dyn.success_exponent,
-            value_of_money=dyn.value_of_money,
-            reference_budget=dyn.reference_budget,
-        )
+        self.terms = Terms.from_scenario(scenario)
         self.params = LifecycleParams.from_scenario(scenario)
         n = len(scenario.agencies)
         self.capabilities = np.zeros((n, len(DOMAINS)))
@@ -170,6 +157,11 @@ class SpaceCooperationModel(mesa.Model):
             if policies.export_controls
             else np.zeros_like(self.relations.banned)
         )
+        rivalries = self.spec.dynamics.rivalry * rivalry(self.relations.tension, budgets, self.active)
+        alone = [lifecycle.build_quality(self, [p.lead], p.kind) for p in proposals]
+        price = price_of_points(
+            proposals, alone, self.motives, rivalries, uncommitted, self.spec.dynamics.value_of_money
+        )
         table = NegotiationTable(
             capabilities=self.capabilities,
             budgets=budgets,
@@ -180,8 +172,8 @@ class SpaceCooperationModel(mesa.Model):
             trust=self.relations.trust,
             banned=banned,
             active=self.active,
-            rivalry=self.spec.dynamics.rivalry
-            * rivalry(self.relations.tension, budgets, self.active),
+            rivalry=rivalries,
+            price=price,
         )
         for k in self.rng.permutation(len(proposals)):
             proposal = proposals[k]

@@ -3,12 +3,15 @@
 A lead agency with a :class:`~sim.mission.Proposal` weighs flying it alone
 against flying it with partners. Partners are ranked by how well they fill the
 lead's capability gaps and by trust; a coalition grows greedily while every
-member gains; costs are shared by Nash bargaining, in proportion to capability
-contributed, or by the Shapley value.
+member gains. Each member builds the elements it is given
+(:mod:`sim.elements`) and the rights are split by Nash bargaining, in
+proportion to what each built, or by the Shapley value, with every member's
+outside option binding where the split would leave it less.
 
 This room holds the bargaining itself (:func:`negotiate`, :func:`grow_coalition`
-and the records they pass); what a mission is worth to each member lives in
-:mod:`sim.valuation`, how a cost is split in :mod:`sim.shares`, and the rules
+and the records they pass); who builds what lives in :mod:`sim.elements`,
+what a mission is worth to each member in :mod:`sim.valuation`, how rights
+are split in :mod:`sim.shares`, and the rules
 and world on the table in :mod:`sim.terms`. Their public names are re-exported
 here. See ``docs/ODD.md`` (Submodels).
 """
@@ -20,15 +23,16 @@ from enum import Enum
 
 import numpy as np
 
+from sim.elements import build_fit
 from sim.mission import Proposal
-from sim.shares import coalition_cost, shapley_shares, split_cost
+from sim.shares import Split, split
 from sim.terms import NegotiationTable, Terms
 from sim.valuation import (
+    Stakes,
     coverage,
-    dependence,
-    member_values,
-    own_coverage,
+    depends_on,
     requirement_fit,
+    stakes,
     success_chance,
 )
 
@@ -41,13 +45,10 @@ __all__ = [
     "Reach",
     "Terms",
     "coverage",
-    "dependence",
     "grow_coalition",
-    "member_values",
     "negotiate",
-    "own_coverage",
     "requirement_fit",
-    "shapley_shares",
+    "stakes",
     "success_chance",
 ]
 
@@ -64,12 +65,15 @@ class Agreement(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Deal:
-    """The outcome of negotiating one proposal.
+    """The outcome of negotiating one proposal, with what the deals table records.
 
-    ``failed_talks`` is true when some coalition had a positive joint surplus
-    but the sharing rule found no split that every member accepts within its
-    budget (coalitions that an existing member would not gain from are not
-    counted: they are declined, not failed).
+    ``shares`` are each member's payments over ``cost``; ``values`` what the
+    mission is worth to each at the agreed rights (payoff plus payment);
+    ``builders`` the agency building each element of the kind; ``outside``
+    each member's outside option. ``asked`` are the partners approached, best
+    first. ``failed_talks`` is true when some coalition could have gained in
+    all but no split left every member at least its outside option
+    (coalitions an existing member would not gain from are declined, not failed).
     """
 
     agreement: Agreement
@@ -81,6 +85,40 @@ class Deal:
     values: np.ndarray | None = None
     failed_talks: bool = False
     subsidy: float = 0.0
+    rights: np.ndarray | None = None
+    outside: np.ndarray | None = None
+    builders: tuple[int, ...] = ()
+    depends_on: tuple[tuple[int, ...], ...] = ()
+    asked: tuple[int, ...] = ()
+
+    @classmethod
+    def agreed(
+        cls,
+        offer: Offer,
+        outside: np.ndarray,
+        fit: np.ndarray,
+        asked: tuple[int, ...] = (),
+        failed_talks: bool = False,
+    ) -> Deal:
+        """The deal recording ``offer`` (a joint mission, or the lead alone)."""
+        stake, members = offer.stake, list(offer.members)
+        builder = stake.assignment.builder
+        return cls(
+            Agreement.JOINT if len(members) > 1 else Agreement.SOLO,
+            offer.members,
+            offer.split.payments / stake.cost,
+            stake.cost,
+            stake.coverage,
+            stake.chance,
+            offer.payoff + offer.split.payments,
+            failed_talks=failed_talks,
+            subsidy=stake.subsidy,
+            rights=offer.split.rights,
+            outside=outside[members],
+            builders=tuple(members[b] for b in builder),
+            depends_on=tuple(map(tuple, depends_on(members, builder, fit[members]))),
+            asked=asked,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -91,16 +129,13 @@ class Deal:
 class Offer:
     """Terms on which every member of a coalition would fly the mission together.
 
-    ``payoff`` is what each member keeps (``values - shares * cost``) and
-    ``total`` its sum, the coalition's joint gain that partners compete on.
+    ``payoff`` is what each member keeps; ``total`` its sum, the coalition's
+    joint gain that partners compete on.
     """
 
     members: tuple[int, ...]
-    shares: np.ndarray
-    cost: float  # what the members pay between them
-    subsidy: float  # what the funding pool pays on top
-    coverage: float
-    values: np.ndarray
+    stake: Stakes
+    split: Split
     payoff: np.ndarray
     total: float
 
@@ -112,10 +147,14 @@ class Offer:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """A partner that raises coverage while the coalition cannot yet cover the mission."""
+    """A partner that brings the coalition closer to flying while it cannot yet.
+
+    ``score`` is the coverage of the requirements less the critical elements
+    nobody in the coalition can build.
+    """
 
     partner: int
-    coverage: float
+    score: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +171,42 @@ class Coalition:
     failed_talks: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Talks:
+    """One proposal's fixed inputs: the world, the rules, fits and outside options."""
+
+    proposal: Proposal
+    table: NegotiationTable
+    terms: Terms
+    fit: np.ndarray  # (n, E) build fit of every agency
+    outside: np.ndarray  # (n,) outside options
+
+    def stake(self, members: list[int]) -> Stakes | None:
+        return stakes(members, self.proposal, self.table, self.terms, self.fit)
+
+    def offer(self, members: list[int], stake: Stakes) -> Offer | None:
+        terms = self.terms
+        power = np.sqrt(self.table.budgets[members]) if terms.power_by_budget else None
+        got = split(
+            stake,
+            self.outside[members],
+            terms.rule,
+            cash=terms.cash,
+            power=power,
+            sub_stakes=lambda sub: self.stake([members[k] for k in sub]),
+        )
+        if got is None:
+            return None
+        payoff = stake.payoff(got.rights, got.payments)
+        return Offer(tuple(members), stake, got, payoff, float(payoff.sum()))
+
+    def reach(self, members: list[int]) -> float:
+        kind = self.proposal.kind
+        can = (self.fit[members] >= 1.0 - _EPS).any(axis=0)
+        missing = int((kind.elements.critical & ~can).sum())
+        return coverage(self.table.capabilities[members], kind.requires) - missing
+
+
 def _compatible(j: int, members: list[int], table: NegotiationTable) -> bool:
     idx = np.asarray(members)
     t = table.tension[j, idx]
@@ -142,9 +217,7 @@ def _compatible(j: int, members: list[int], table: NegotiationTable) -> bool:
     )
 
 
-def _candidates(
-    proposal: Proposal, table: NegotiationTable, terms: Terms, fit: np.ndarray
-) -> list[int]:
+def _candidates(proposal: Proposal, table: NegotiationTable, terms: Terms) -> list[int]:
     """Partners the lead would approach, best first.
 
     Ranked by how much they raise the lead's coverage, by the lead's trust in
@@ -160,6 +233,7 @@ def _candidates(
     pool = np.nonzero(ok)[0]
     if len(pool) == 0:
         return []
+    fit = requirement_fit(table.capabilities, proposal.kind.requires)
     gain = np.maximum(fit[pool], fit[lead]).mean(axis=1) - fit[lead].mean()
     afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
@@ -168,93 +242,64 @@ def _candidates(
 
 
 def _best_step(
-    members: list[int],
-    payoff: np.ndarray,
-    feasible: bool,
-    pool: list[int],
-    proposal: Proposal,
-    table: NegotiationTable,
-    terms: Terms,
-    fit: np.ndarray,
-    lead_disagreement: float,
+    talks: _Talks, members: list[int], payoff: np.ndarray, feasible: bool, pool: list[int]
 ) -> tuple[Offer | Reach | None, bool]:
     """The partner to add next, and whether talks failed with any candidate.
 
     An :class:`Offer` every member gains from beats any :class:`Reach`;
     among offers the largest total payoff wins, among reaches the largest
-    coverage (reaches count only while the coalition is not yet feasible).
+    score (reaches count only while the coalition cannot yet fly).
     Ties keep the earlier candidate.
     """
-    money = table.uncommitted * proposal.kind.duration  # the most each can commit in total
     best: Offer | Reach | None = None
     failed = False
+    min_coverage = talks.terms.min_coverage
     for j in pool:
-        if not _compatible(j, members, table):
+        if not _compatible(j, members, talks.table):
             continue
         trial = [*members, j]
-        values, cov = member_values(trial, proposal, table, terms, fit)
-        cost, subsidy = coalition_cost(proposal, len(trial), terms, table.pool)
-        if cov < terms.min_coverage:
-            if not feasible and (best is None or (isinstance(best, Reach) and cov > best.coverage)):
-                best = Reach(j, cov)
+        stake = talks.stake(trial)
+        if stake is None or stake.coverage < min_coverage:
+            if not feasible:
+                score = talks.reach(trial)
+                if best is None or (isinstance(best, Reach) and score > best.score):
+                    best = Reach(j, score)
             continue
-        d = np.zeros(len(trial))
-        d[0] = lead_disagreement
-        surplus = (values - d).sum() - cost
-        if surplus <= _EPS:
+        most = stake.rate.max() + stake.fixed.sum() - stake.pay.sum()  # all rights to one
+        if most - talks.outside[trial].sum() <= _EPS:
             continue  # declined: no gain to share
-        shares = split_cost(trial, proposal, table, terms, fit, values, d, cost, money[trial])
-        if shares is None:
+        offer = talks.offer(trial, stake)
+        if offer is None:
             failed = True
             continue
-        new_payoff = values - shares * cost
         floor = payoff if feasible else np.zeros(len(members))
-        if (new_payoff[:-1] > floor + _EPS).all() and new_payoff[-1] > _EPS:
-            total = new_payoff.sum()
-            if best is None or isinstance(best, Reach) or total > best.total:
-                best = Offer(tuple(trial), shares, cost, subsidy, cov, values, new_payoff, total)
+        gains = (offer.payoff[:-1] > floor + _EPS).all()
+        if gains and offer.payoff[-1] > talks.outside[j] + _EPS:
+            if best is None or isinstance(best, Reach) or offer.total > best.total:
+                best = offer
     return best, failed
 
 
-def grow_coalition(
-    proposal: Proposal,
-    table: NegotiationTable,
-    terms: Terms,
-    fit: np.ndarray,
-    lead_disagreement: float,
-    solo_feasible: bool,
-) -> Coalition:
+def grow_coalition(talks: _Talks, solo: Offer | None, pool: list[int]) -> Coalition:
     """Grow the lead's coalition greedily, one partner at a time.
 
     Starting from the lead, the partner that most raises the coalition's total
     payoff is added while every member gains over its payoff before (the lead
-    over ``lead_disagreement``, its surplus from flying alone); while the
-    coalition cannot yet cover the requirements, the partner that most raises
-    coverage is added instead. Growth stops when no candidate qualifies or
-    the mission's maximum number of partners is reached.
-
-    Parameters
-    ----------
-    proposal, table, terms
-        What is negotiated, over which world, under which rules.
-    fit : ndarray, shape (n, k)
-        :func:`requirement_fit` of all agencies for this proposal.
-    lead_disagreement : float
-        The lead's payoff without partners (zero when it cannot fly alone).
-    solo_feasible : bool
-        Whether the lead can fly the mission alone.
+    over ``solo``, its payoff flying alone); while the coalition cannot yet
+    fly the mission, the partner that brings it closest is added instead.
+    Growth stops when no candidate in ``pool`` (best first) qualifies or the
+    mission's maximum number of partners is reached.
     """
+    proposal = talks.proposal
     members = [proposal.lead]
-    payoff = np.array([lead_disagreement])
-    feasible = solo_feasible
+    payoff = np.array([solo.total if solo is not None else 0.0])
+    feasible = solo is not None
     offer: Offer | None = None
     failed = False
     max_partners = proposal.kind.max_partners
-    pool = _candidates(proposal, table, terms, fit) if max_partners > 0 else []
+    pool = list(pool)
     while pool and len(members) <= max_partners:
-        step, step_failed = _best_step(
-            members, payoff, feasible, pool, proposal, table, terms, fit, lead_disagreement
-        )
+        step, step_failed = _best_step(talks, members, payoff, feasible, pool)
         failed = failed or step_failed
         if step is None:
             break
@@ -269,48 +314,43 @@ def grow_coalition(
     return Coalition(tuple(members), offer, failed)
 
 
+def _outside_options(talks: _Talks, agencies: list[int]) -> np.ndarray:
+    """Each agency's payoff from flying this proposal alone (0 when it cannot or would lose)."""
+    out = np.zeros(len(talks.table.active))
+    for j in agencies:
+        alone = talks.stake([j])
+        if alone is not None and alone.coverage >= talks.terms.min_coverage:
+            out[j] = max(float(alone.payoff(np.ones(1))[0]), 0.0)
+    return out
+
+
 def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal:
     """Negotiate one proposal: the best of a joint mission, going solo, or nothing.
 
-    The lead's disagreement point is its surplus from flying alone (zero when
-    it cannot); the coalition grows from there (:func:`grow_coalition`). A
-    joint mission is agreed when some coalition was offered terms every
+    Every agency the lead approaches has an outside option: what it would
+    gain flying this mission alone (zero when it cannot); the lead's is its
+    solo payoff, and the coalition grows from there (:func:`grow_coalition`).
+    A joint mission is agreed when some coalition was offered terms every
     member gains from; otherwise the lead flies alone if that gains anything.
     """
     lead = proposal.lead
     kind = proposal.kind
-    fit = requirement_fit(table.capabilities, kind.requires)
-    money = table.uncommitted * kind.duration  # the most each can commit in total
-    solo_value, solo_cov = member_values([lead], proposal, table, terms, fit)
-    solo_ok = solo_cov >= terms.min_coverage and money[lead] >= proposal.cost
     if (table.capabilities[lead] < kind.each_requires).any():
         return Deal(Agreement.NONE)  # cannot even take part in its own proposal
-    solo_surplus = solo_value[0] - proposal.cost if solo_ok else -np.inf
-    d_lead = max(solo_surplus, 0.0)
-
-    coalition = grow_coalition(proposal, table, terms, fit, d_lead, solo_ok)
-    # An offer always covers every member: reaches only come before the first offer.
-    offer = coalition.offer
-    if offer is not None:
-        return Deal(
-            Agreement.JOINT,
-            offer.members,
-            offer.shares,
-            offer.cost,
-            offer.coverage,
-            success_chance(offer.coverage, kind.risk, terms.success_exponent),
-            offer.values,
-            subsidy=offer.subsidy,
-        )
-    if solo_ok and solo_surplus > 0:
-        return Deal(
-            Agreement.SOLO,
-            (lead,),
-            np.ones(1),
-            proposal.cost,
-            solo_cov,
-            success_chance(solo_cov, kind.risk, terms.success_exponent),
-            solo_value,
-            failed_talks=coalition.failed_talks,
-        )
-    return Deal(Agreement.NONE, failed_talks=coalition.failed_talks)
+    fit = build_fit(table.capabilities, kind.elements)
+    pool = _candidates(proposal, table, terms) if kind.max_partners > 0 else []
+    talks = _Talks(proposal, table, terms, fit, np.zeros(len(table.active)))
+    outside = _outside_options(talks, [lead, *pool] if terms.outside_options else [lead])
+    talks = _Talks(proposal, table, terms, fit, outside)
+    alone = talks.stake([lead])
+    solo: Offer | None = None
+    if alone is not None and alone.coverage >= terms.min_coverage:
+        payoff = alone.payoff(np.ones(1))
+        solo = Offer((lead,), alone, Split(np.ones(1), alone.pay), payoff, float(payoff[0]))
+    coalition = grow_coalition(talks, solo, pool)
+    asked = tuple(pool)
+    if coalition.offer is not None:
+        return Deal.agreed(coalition.offer, outside, fit, asked)
+    if solo is not None and solo.total > 0:
+        return Deal.agreed(solo, outside, fit, asked, failed_talks=coalition.failed_talks)
+    return Deal(Agreement.NONE, failed_talks=coalition.failed_talks, asked=asked)

@@ -1,127 +1,91 @@
-"""Cost shares: how a coalition splits a mission's cost (pure functions on arrays).
+"""Splitting a joint mission's rights (and, with cash transfers, its money).
 
-Nash bargaining (symmetric or weighted by bargaining power), shares in
-proportion to capability contributed, and the Shapley value of a game; what
-a coalition pays (:func:`coalition_cost`) and the scenario's rule applied to
-one coalition (:func:`split_cost`).
+In kind (the default) each member pays for the elements it builds, and the
+scenario's ``cost_sharing_rule`` splits the rights to the mission's rival
+benefits: Nash (1950) bargaining, rights in proportion to what each member
+built (the ISS rule: ESA's 8.3 % of the non-Russian utilisation for
+Columbus), or the Shapley (1953) value. Each member's outside option binds
+only where the bargained split would leave it less (Binmore, Rubinstein and
+Wolinsky 1986). With ``transfers: cash`` rights follow what each built and
+the rule decides money paid between members instead.
+
+References
+----------
+Nash, J. F. (1950). The bargaining problem. Econometrica 18(2), 155-162.
+Shapley, L. S. (1953). A value for n-person games. In Contributions to the
+Theory of Games II, 307-317.
+Binmore, K., Rubinstein, A. and Wolinsky, A. (1986). The Nash bargaining
+solution in economic modelling. RAND Journal of Economics 17(2), 176-188.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from math import factorial
 
 import numpy as np
 
-from sim.mission import Proposal
-from sim.terms import NegotiationTable, Terms
-from sim.valuation import member_values
+from sim.valuation import Stakes
 
-__all__ = [
-    "coalition_cost",
-    "nash_shares",
-    "proportional_shares",
-    "shapley_shares",
-    "shapley_value",
-    "split_cost",
-]
+__all__ = ["Split", "fill", "shapley_value", "split"]
 
 _EPS = 1e-9
 
 
-def nash_shares(
-    values: np.ndarray,
-    disagreement: np.ndarray,
-    cost: float,
-    budgets: np.ndarray,
-    power: np.ndarray | None = None,
-) -> np.ndarray | None:
-    """Cost shares from the Nash (1950) bargaining solution, weighted by ``power``.
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Rights (summing to one) and what each member pays in all."""
 
-    Each member ``i`` pays ``pay_i`` and keeps the surplus ``values_i -
-    pay_i - disagreement_i``. Maximising the weighted product of surpluses
-    ``prod(surplus_i ** power_i)`` (Kalai 1977; the symmetric Nash solution
-    when all powers are equal) subject to ``sum(pay) == cost`` and
-    ``0 <= pay_i <= budgets_i`` gives ``pay_i = clip(values_i -
-    disagreement_i - power_i * mu, 0, budgets_i)``: each member's surplus is
-    in proportion to its bargaining power, with one ``mu >= 0`` chosen so
-    that payments cover the cost.
+    rights: np.ndarray
+    payments: np.ndarray
 
-    Parameters
-    ----------
-    values : ndarray
-        Money-equivalent value of the mission to each member.
-    disagreement : ndarray
-        Each member's payoff without this coalition (its disagreement point).
-    cost : float
-        Total cost to share.
-    budgets : ndarray
-        The most each member can pay.
-    power : ndarray, optional
-        Bargaining power of each member (default: equal).
 
-    Returns
-    -------
-    ndarray or None
-        Shares of the cost (summing to one), or None when no split gives
-        every member at least its disagreement payoff within its budget.
+def fill(base: np.ndarray, slope: np.ndarray, low: np.ndarray, total: float) -> np.ndarray | None:
+    """``x = clip(base + slope * t, low, 1)`` with the ``t`` that makes ``sum(x) == total``.
 
-    References
-    ----------
-    Nash, J. F. (1950). The bargaining problem. Econometrica 18(2), 155-162.
-    Kalai, E. (1977). Nonsymmetric Nash solutions and replications of
-    2-person bargaining. International Journal of Game Theory 6(3), 129-133.
+    The water-filling form of a weighted Nash solution with floors: every
+    unconstrained member moves by its own ``slope``; a member held at its
+    floor (an outside option) or at 1 stays there. None when the floors alone
+    exceed ``total``.
 
-    >>> nash_shares(np.array([3.0, 3.0]), np.zeros(2), 2.0, np.array([5.0, 5.0]))
-    array([0.5, 0.5])
+    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.zeros(2), 1.0).tolist()
+    [0.4, 0.6]
+    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.array([0.5, 0.0]), 1.0).tolist()
+    [0.5, 0.5]
     """
-    x = np.asarray(values, float) - np.asarray(disagreement, float)
-    budgets = np.asarray(budgets, float)
-    alpha = np.ones(len(x)) if power is None else np.asarray(power, float) / np.mean(power)
-    cap = np.minimum(np.maximum(x, 0.0), budgets)
-    if cap.sum() < cost - _EPS or cost <= 0 or np.any(x < -_EPS):
+    low = np.maximum(low, 0.0)
+    if low.sum() > total + _EPS:
         return None
-    # pay(mu) = clip(x - alpha * mu, 0, budgets) falls piecewise linearly in mu;
-    # find mu on the segment where total pay crosses cost.
-    points = np.sort(np.concatenate([x / alpha, (x - budgets) / alpha, [0.0]]))
-    points = points[points >= 0.0]
-    pay_at = np.minimum(np.maximum(x - alpha * points[:, None], 0.0), budgets)
-    pay_at = pay_at.sum(axis=1)
-    above = np.nonzero(pay_at >= cost - _EPS)[0]
-    k = above[-1]  # largest breakpoint where pay still covers cost
-    if k + 1 < len(points):
-        lo, hi = points[k], points[k + 1]
-        f_lo, f_hi = pay_at[k], pay_at[k + 1]
-        mu = lo + (f_lo - cost) * (hi - lo) / (f_lo - f_hi) if f_lo > f_hi else lo
-    else:
-        mu = points[k]
-    pay = np.minimum(np.maximum(x - alpha * mu, 0.0), budgets)
-    return pay / pay.sum()
+    moving = slope > _EPS
+    if not moving.any():
+        return low if abs(low.sum() - total) <= _EPS else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        knots = np.concatenate([(low - base) / slope, (1.0 - base) / slope])[
+            np.concatenate([moving, moving])
+        ]
+    knots = np.unique(knots)
 
+    def at(t: float) -> np.ndarray:
+        x = np.where(moving, base + slope * t, low)
+        return np.clip(x, low, np.maximum(low, 1.0))
 
-def proportional_shares(contributions: np.ndarray) -> np.ndarray:
-    """Shares in proportion to the capability each member contributes.
-
-    >>> proportional_shares(np.array([3.0, 1.0]))
-    array([0.75, 0.25])
-    """
-    c = np.asarray(contributions, float)
-    total = c.sum()
-    return c / total if total > 0 else np.full(len(c), 1.0 / len(c))
+    sums = np.array([at(t).sum() for t in knots])
+    if sums[-1] < total - _EPS:
+        return None  # even all at their caps fall short
+    k = int(np.searchsorted(sums, total - _EPS))
+    if k == 0:
+        return at(knots[0])
+    lo, hi = knots[k - 1], knots[k]
+    t = lo + (total - sums[k - 1]) * (hi - lo) / (sums[k] - sums[k - 1])
+    return at(t)
 
 
 def shapley_value(worth: np.ndarray) -> np.ndarray:
     """Shapley (1953) value of a cooperative game.
 
-    Parameters
-    ----------
-    worth : ndarray, shape (2**n,)
-        ``worth[mask]`` is the worth of the coalition whose members are the set
-        bits of ``mask``; ``worth[0]`` is zero.
-
-    References
-    ----------
-    Shapley, L. S. (1953). A value for n-person games. In Contributions to the
-    Theory of Games II, 307-317.
+    ``worth[mask]`` is the worth of the coalition whose members are the set
+    bits of ``mask``; ``worth[0]`` is zero.
 
     >>> shapley_value(np.array([0.0, 1.0, 2.0, 3.0]))  # additive: own worth
     array([1., 2.])
@@ -138,86 +102,81 @@ def shapley_value(worth: np.ndarray) -> np.ndarray:
     return phi
 
 
-# --------------------------------------------------------------------------
-# A coalition's cost and its split
-
-
-def shapley_shares(
-    members: list[int],
-    proposal: Proposal,
-    table: NegotiationTable,
-    terms: Terms,
-    fit: np.ndarray,
-    disagreement: np.ndarray,
-    budgets: np.ndarray,
+def _shapley_gains(
+    stake: Stakes, outside: np.ndarray, sub_stakes: Callable[[list[int]], Stakes | None]
 ) -> np.ndarray | None:
-    """Cost shares that leave each member its Shapley value of the surplus.
+    """Each member's Shapley value of the game whose worth is a sub-coalition's surplus.
 
-    The game's worth of a sub-coalition ``S`` is the surplus it would make
-    flying the mission alone: ``sum(values_i(S) - d_i) - cost(S)`` when it
-    covers the requirements, else zero. Each member pays its value minus its
-    disagreement payoff minus its Shapley value; the split is rejected when a
-    payment falls outside ``[0, budget]``.
+    A sub-coalition's worth is what its members would gain over their outside
+    options flying the mission alone, rights in proportion to what each
+    builds (the game is made transferable at those rights); zero when it
+    cannot fly it. None when the whole coalition gains nothing.
     """
-    m = len(members)
+    m = len(stake.members)
     worth = np.zeros(2**m)
     for mask in range(1, 2**m):
         sub = [j for j in range(m) if mask >> j & 1]
-        vals, cov = member_values([members[j] for j in sub], proposal, table, terms, fit)
-        if cov >= terms.min_coverage:
-            cost, _ = coalition_cost(proposal, len(sub), terms, table.pool)
-            surplus = (vals - disagreement[sub]).sum() - cost
-            worth[mask] = max(surplus, 0.0)
-    values, _ = member_values(members, proposal, table, terms, fit)
-    if worth[-1] <= 0:
-        return None
-    pay = values - disagreement - shapley_value(worth)
-    if np.any(pay < -_EPS) or np.any(pay > budgets + _EPS):
-        return None
-    pay = np.maximum(pay, 0.0)
-    return pay / pay.sum()
+        s = stake if len(sub) == m else sub_stakes(sub)
+        if s is not None:
+            gain = s.payoff(s.assignment.parts).sum() - outside[sub].sum()
+            worth[mask] = max(gain, 0.0)
+    return shapley_value(worth) if worth[-1] > _EPS else None
 
 
-def coalition_cost(
-    proposal: Proposal, size: int, terms: Terms, pool: float = 0.0
-) -> tuple[float, float]:
-    """What the members pay, and what the funding pool pays, for a coalition.
+def split(
+    stake: Stakes,
+    outside: np.ndarray,
+    rule: str,
+    *,
+    cash: bool = False,
+    power: np.ndarray | None = None,
+    sub_stakes: Callable[[list[int]], Stakes | None] | None = None,
+) -> Split | None:
+    """Split ``stake``'s rights (and money, with ``cash``) under ``rule``; None when talks fail.
 
-    Integration overhead makes the whole ``cost * (1 + overhead * (size -
-    1))``; a joint mission may draw up to ``pool_cap`` of it from the pool.
+    ``outside`` is each member's outside option (money it could otherwise
+    gain); every member must end with at least that and more than nothing.
+    ``power`` weights the Nash solution (default: equal); ``sub_stakes``
+    values a sub-coalition (positions into ``stake.members``) for Shapley.
     """
-    gross = proposal.cost * (1.0 + terms.overhead * (size - 1))
-    subsidy = min(pool, terms.pool_cap * gross) if size > 1 else 0.0
-    return gross - subsidy, subsidy
-
-
-def split_cost(
-    members: list[int],
-    proposal: Proposal,
-    table: NegotiationTable,
-    terms: Terms,
-    fit: np.ndarray,
-    values: np.ndarray,
-    disagreement: np.ndarray,
-    cost: float,
-    budgets: np.ndarray,
-) -> np.ndarray | None:
-    """Shares of ``cost`` for ``members`` under the scenario's sharing rule.
-
-    ``terms.rule`` is ``"nash"`` (weighted by the square root of budgets when
-    ``power_by_budget``), ``"shapley"`` or, otherwise, proportional to the
-    capability each member contributes. None when the rule finds no split
-    every member accepts within ``budgets``.
-    """
-    if terms.rule == "nash":
-        power = np.sqrt(table.budgets[members]) if terms.power_by_budget else None
-        return nash_shares(values, disagreement, cost, budgets, power)
-    if terms.rule == "shapley":
-        return shapley_shares(members, proposal, table, terms, fit, disagreement, budgets)
-    req = proposal.kind.requires
-    contributed = np.minimum(table.capabilities[members], req).sum(axis=1)
-    shares = proportional_shares(contributed)
-    pay = shares * cost
-    if np.any(pay > values - disagreement + _EPS) or np.any(pay > budgets + _EPS):
+    m = len(stake.members)
+    alpha = np.ones(m) if power is None else np.asarray(power, float) / np.mean(power)
+    built = stake.assignment.parts
+    if cash:
+        rights = built
+        base = stake.payoff(rights)
+        if rule == "nash":
+            surplus = base.sum() - outside.sum()
+            target = outside + alpha / alpha.sum() * surplus
+        elif rule == "shapley":
+            assert sub_stakes is not None
+            phi = _shapley_gains(stake, outside, sub_stakes)
+            if phi is None:
+                return None
+            target = outside + phi * (base.sum() - outside.sum()) / phi.sum()
+        else:
+            target = base
+        payments = stake.pay + base - target
+        money_ok = (payments >= -_EPS).all()
+        if not money_ok or (target < outside - _EPS).any() or (target <= _EPS).any():
+            return None
+        return Split(rights, np.maximum(payments, 0.0))
+    rate = np.maximum(stake.rate, _EPS)
+    need = (stake.pay - stake.fixed) / rate  # rights that leave a member even
+    floor = need + np.maximum(outside, 0.0) / rate
+    if rule == "nash":
+        got = fill(need, alpha, floor, 1.0)
+    elif rule == "shapley":
+        assert sub_stakes is not None
+        phi = _shapley_gains(stake, outside, sub_stakes)
+        if phi is None:
+            return None
+        got = fill(floor, phi / rate, floor, 1.0)
+    else:
+        got = built
+    if got is None:
         return None
-    return shares
+    payoff = stake.payoff(got)
+    if (payoff < outside - _EPS).any() or (payoff <= _EPS).any():
+        return None
+    return Split(got, stake.pay)

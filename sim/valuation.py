@@ -1,80 +1,85 @@
-"""What a mission is worth to each member of a coalition: coverage, dependence, value.
+"""What a mission is worth to each member of a coalition, given who builds what.
 
-All values are money-equivalent (constant US$ billion): what a member would
-pay at most for its part of the mission. See ``docs/ODD.md`` (Submodels).
+All values are money-equivalent (constant US$ billion). A member's payoff from
+a joint mission is ``rate * rights + fixed - pay``: ``pay`` is what its
+elements cost it; ``rights`` (summing to one over members) is its part of the
+rival benefits (utilisation, crew time, data priority), worth ``rate`` to it;
+``fixed`` is what it gets whatever the rights: the non-rival part of the
+science and prestige and the diplomatic prestige of flying with a rival (the
+joint-products model of alliances, Olson and Zeckhauser 1966; Sandler 1977).
+See ``docs/ODD.md`` (7.2, 7.3).
+
+References
+----------
+Olson, M. and Zeckhauser, R. (1966). An economic theory of alliances. Review
+of Economics and Statistics 48(3), 266-279.
+Sandler, T. (1977). Impurity of defense: an application to the economics of
+alliances. Kyklos 30(3), 443-460.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.elements import Assignment, assign
 from sim.mission import Proposal
 from sim.terms import NegotiationTable, Terms
 
 __all__ = [
+    "Stakes",
+    "coalition_cost",
     "coverage",
-    "dependence",
-    "member_values",
-    "own_coverage",
+    "depends_on",
+    "price_of_points",
     "requirement_fit",
+    "stakes",
     "success_chance",
 ]
 
-_EPS = 1e-9
 
+@dataclass(frozen=True, slots=True)
+class Stakes:
+    """What one coalition's mission is worth to each member, before rights are split."""
 
-def coverage(capabilities: np.ndarray, requires: np.ndarray) -> float:
-    """Share of a mission's requirements met by the best member in each domain.
+    members: tuple[int, ...]
+    assignment: Assignment
+    cost: float  # what the members pay between them
+    subsidy: float  # what the funding pool pays on top
+    chance: float  # of success
+    rate: np.ndarray  # (m,) money per unit of rights
+    fixed: np.ndarray  # (m,) money whatever the rights
+    pay: np.ndarray  # (m,) what each member's elements cost it
+    dependence: np.ndarray  # (m,) share of the cost built by others that it could not build
 
-    Parameters
-    ----------
-    capabilities : ndarray, shape (m, K)
-        Capability vectors of the coalition's members.
-    requires : ndarray, shape (K,)
-        Required level per domain (0 where the domain is not needed).
+    @property
+    def coverage(self) -> float:
+        """The mission's build quality: cost-weighted fit of each element's builder."""
+        return self.assignment.quality
 
-    >>> coverage(np.array([[1.0, 0.0], [0.0, 0.5]]), np.array([0.5, 1.0]))
-    0.75
-    """
-    need = requires > 0
-    combined = capabilities[:, need].max(axis=0)
-    return float(np.minimum(combined / requires[need], 1.0).mean())
-
-
-def own_coverage(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarray:
-    """Coverage of each agency alone: ``coverage`` row by row."""
-    return requirement_fit(capabilities, requires).mean(axis=1)
+    def payoff(self, rights: np.ndarray, payments: np.ndarray | None = None) -> np.ndarray:
+        """Each member's payoff for these rights (and these payments, if not its elements')."""
+        pay = self.pay if payments is None else payments
+        return self.rate * rights + self.fixed - pay
 
 
 def requirement_fit(capabilities: np.ndarray, requires: np.ndarray) -> np.ndarray:
-    """How far each agency meets each needed domain: ``min(c / r, 1)``, shape (n, k).
-
-    The coverage of a coalition is the mean over domains of its members' best
-    fit, so one matrix per proposal serves every coalition tried for it.
-    """
+    """How far each agency meets each needed domain: ``min(c / r, 1)``, shape (n, k)."""
     need = requires > 0
     return np.minimum(capabilities[:, need] / requires[need], 1.0)
 
 
-def dependence(fit: np.ndarray, members: list[int]) -> list[list[int]]:
-    """Whom each member depends on: the partners that supply what it lacks.
+def coverage(capabilities: np.ndarray, requires: np.ndarray) -> float:
+    """Share of a capability vector's requirements met by the best member in each domain.
 
-    A member depends on a partner when, in a needed domain where the member
-    falls short of the requirement, that partner is the coalition's best.
-    (The ISS's reliance on Soyuz for crew after 2011 is the textbook case.)
+    Used to rank partners and by proposals; a mission's own coverage is the
+    build quality of its elements (:attr:`Stakes.coverage`).
 
-    >>> dependence(np.array([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), [0, 1])
-    [[1], [0]]
-    >>> dependence(np.array([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), [0, 2])
-    [[2], []]
+    >>> coverage(np.array([[1.0, 0.0], [0.0, 0.5]]), np.array([0.5, 1.0]))
+    0.75
     """
-    sub = fit[members]
-    best = sub.argmax(axis=0)
-    out = []
-    for k in range(len(members)):
-        short = np.nonzero(sub[k] < 1.0)[0]
-        out.append(sorted({members[best[d]] for d in short if sub[best[d], d] > sub[k, d]}))
-    return out
+    return float(requirement_fit(capabilities, requires).max(axis=0).mean())
 
 
 def success_chance(cov: float, risk: float, exponent: float = 1.0) -> float:
@@ -82,51 +87,149 @@ def success_chance(cov: float, risk: float, exponent: float = 1.0) -> float:
     return (1.0 - risk) * cov**exponent
 
 
-def member_values(
+def coalition_cost(
+    proposal: Proposal, size: int, terms: Terms, pool: float = 0.0
+) -> tuple[float, float]:
+    """What the members pay, and what the funding pool pays, for a coalition.
+
+    Integration overhead makes the whole ``cost * (1 + overhead * (size -
+    1))``; a joint mission may draw up to ``pool_cap`` of it from the pool.
+    """
+    gross = proposal.cost * (1.0 + terms.overhead * (size - 1))
+    subsidy = min(pool, terms.pool_cap * gross) if size > 1 else 0.0
+    return gross - subsidy, subsidy
+
+
+def depends_on(members: list[int], builder: np.ndarray, fit: np.ndarray) -> list[list[int]]:
+    """Whom each member depends on: the builders of elements it could not build itself.
+
+    ``fit`` is the members' build fit (rows in ``members`` order); the ISS
+    partners' reliance on Soyuz for crew after 2011 is the textbook case.
+
+    >>> depends_on([7, 9], np.array([0, 1]), np.array([[1.0, 0.5], [0.2, 1.0]]))
+    [[9], [7]]
+    """
+    out = []
+    for k in range(len(members)):
+        lacks = (builder != k) & (fit[k] < 1.0 - 1e-9)
+        out.append(sorted({members[b] for b in builder[lacks]}))
+    return out
+
+
+def stakes(
     members: list[int],
     proposal: Proposal,
     table: NegotiationTable,
     terms: Terms,
     fit: np.ndarray,
-) -> tuple[np.ndarray, float]:
-    """Money-equivalent value of the mission to each member, and the coverage.
+) -> Stakes | None:
+    """The coalition's mission, who builds what, and its worth to each member.
 
-    ``fit`` is :func:`requirement_fit` of all agencies for this proposal.
+    ``fit`` is :func:`sim.elements.build_fit` of all agencies for this
+    proposal. None when the coalition cannot fly it (a critical element
+    nobody can build, or more members than elements, or too little money).
 
-    Each member's value in points is the expected science (more members carry
-    more instruments) and its share of prestige (worth more in a race with a
-    peer rival), plus a diplomatic prestige
-    that grows with the tension the mission bridges, reduced by lost autonomy
-    (the part of the mission it depends on partners for), by distrust of its
-    partners (Axelrod 1984: cooperation needs a shadow of the future), and by
-    the political cost of each partner (tension times the mission's security
-    sensitivity). Points become money in proportion to the square root of the
-    member's budget (a dollar matters less to a rich agency, with diminishing
-    returns) and inversely to its cost motive.
+    A member's value in points is the expected science (more members carry
+    more instruments) and prestige (worth more in a race with a peer rival)
+    of the whole mission. ``rival_share`` of it is divided by rights, the
+    rest every member enjoys; the diplomatic prestige of bridging tension is
+    every member's too. Lost autonomy (the share of the mission built by
+    others that it could not build), distrust of its partners (Axelrod 1984)
+    and the political cost of each partner (tension times the mission's
+    security sensitivity) discount it. Points become money at the member's
+    price of a point (from its best forgone use of money) over its cost motive.
     """
     idx = np.asarray(members)
     m = len(members)
     kind = proposal.kind
-    cov = float(fit[idx].max(axis=0).sum() / fit.shape[1])
-    chance = success_chance(cov, kind.risk, terms.success_exponent)
-    science = proposal.science * (1.0 + terms.instrument_bonus * (m - 1))
+    cost, subsidy = coalition_cost(proposal, m, terms, table.pool)
+    money = table.uncommitted[idx] * kind.duration  # the most each can commit in total
+    plan = assign(
+        fit[idx],
+        kind.elements,
+        money,
+        cost,
+        lead_keeps_core=terms.lead_keeps_core,
+        weakest_link=terms.weakest_link,
+    )
+    if plan is None:
+        return None
+    chance = success_chance(plan.quality, kind.risk, terms.success_exponent)
     w = table.motives[idx]
-    prestige = (proposal.prestige / m) * (1.0 + table.rivalry[idx])
+    price = table.price[idx] / w[:, 3]
+    science = proposal.science * (1.0 + terms.instrument_bonus * (m - 1))
+    prestige = proposal.prestige * (1.0 + table.rivalry[idx])
+    whole = price * chance * (w[:, 0] * science + w[:, 1] * prestige)
     factor = np.ones(m)
+    diplomatic = np.zeros(m)
+    dependence = np.zeros(m)
     if m > 1:
         rows, cols = idx[:, None], idx[None, :]
         tension = table.tension[rows, cols]
         distrust = 1.0 - table.trust[rows, cols]  # diagonal: trust 1, distrust 0
-        prestige += kind.joint_prestige * tension.max(axis=1)
-        own = fit[idx].sum(axis=1) / fit.shape[1]
-        dependence = np.maximum(1.0 - own / max(cov, _EPS), 0.0)  # own <= cov: at most 1
+        diplomatic = price * chance * w[:, 1] * kind.joint_prestige * tension.max(axis=1)
+        others = plan.builder[None, :] != np.arange(m)[:, None]
+        lacks = fit[idx] < 1.0 - 1e-9
+        dependence = (others & lacks) @ kind.elements.share
         political = np.maximum(1.0 - terms.political_cost * kind.sensitivity * tension, 0.0)
         factor = (
             (1.0 - w[:, 2] * dependence)
             * (1.0 - terms.distrust * distrust.sum(axis=1) / (m - 1))
             * political.prod(axis=1)
         )
-    points = chance * (w[:, 0] * science + w[:, 1] * prestige) * factor
-    budget_scale = np.sqrt(table.budgets[idx] * terms.reference_budget)
-    money = points * budget_scale * terms.value_of_money / w[:, 3]
-    return money, cov
+    rival = terms.rival_share
+    return Stakes(
+        members=tuple(members),
+        assignment=plan,
+        cost=cost,
+        subsidy=subsidy,
+        chance=chance,
+        rate=factor * rival * whole,
+        fixed=factor * ((1.0 - rival) * whole + diplomatic),
+        pay=plan.parts * cost,
+        dependence=dependence,
+    )
+
+
+def price_of_points(
+    proposals: list[Proposal],
+    fit_alone: list[float],
+    motives: np.ndarray,
+    rivalry: np.ndarray,
+    free: np.ndarray,
+    value_of_money: float,
+) -> np.ndarray:
+    """What a point is worth in money to each agency: its best forgone use of money.
+
+    Each agency ranks its own proposals of the year by points per US$ bn
+    (flown alone at its own build quality ``fit_alone``) and funds them in
+    that order out of its free yearly money ``free``; the first that no
+    longer fits sets its price of money, the shadow price of its budget (the
+    dual of the fractional knapsack). An agency whose proposals all fit has
+    money to spare: a point is worth ``value_of_money`` to it. Wealth thus
+    counts once, through what a budget leaves unfunded, not as a multiplier.
+
+    Returns US$ bn per point, before the cost motive, shape (n,).
+
+    >>> price_of_points([], [], np.ones((1, 4)), np.zeros(1), np.ones(1), 1.0).tolist()
+    [1.0]
+    """
+    price = np.full(len(free), value_of_money)
+    ratios: dict[int, list[tuple[float, float]]] = {}
+    for proposal, quality in zip(proposals, fit_alone, strict=True):
+        w = motives[proposal.lead]
+        chance = success_chance(quality, proposal.kind.risk)
+        points = chance * (
+            w[0] * proposal.science + w[1] * proposal.prestige * (1.0 + rivalry[proposal.lead])
+        )
+        yearly = proposal.cost / proposal.kind.duration
+        ratios.setdefault(proposal.lead, []).append((points / proposal.cost, yearly))
+    for i, options in ratios.items():
+        spent = 0.0
+        for ratio, yearly in sorted(options, key=lambda o: -o[0]):
+            spent += yearly
+            if spent > free[i] + 1e-9:
+                if ratio > 0:
+                    price[i] = min(value_of_money, 1.0 / ratio)
+                break
+    return price

@@ -408,7 +408,6 @@ def test_exponents_without_a_dot_are_numbers(write_yaml):
         ("missions.science_satellite.weight", ".inf", "finite number"),
         ("agencies.NASA.motives.prestige", ".inf", "finite number"),
         ("agencies.NASA.motives.cost", "1e-300", "greater than or equal to 0.01"),
-        ("dynamics.reference_budget", "1e-9", "greater than or equal to 0.01"),
         ("end_year", "2200", "a run would make about"),
         ("negotiation.cost_sharing_rule", "shapley", None),
     ],

@@ -7,7 +7,6 @@ must stay within seconds of work.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -120,13 +119,14 @@ def expected_proposals(sc: Scenario) -> float:
     """The mean number of proposals a run of ``sc`` makes: the work it will take.
 
     Budgets are projected year by year from their growth and the budget
-    events, as the model moves them (less what the funding pool and missions
-    take, so this is an upper estimate); an agency makes
-    ``proposal_rate * sqrt(budget / reference_budget)`` proposals a year.
+    events, as the model moves them; an agency makes about ``proposal_rate``
+    times its mission budget (budget less committed base) over the mean cost
+    of what it proposes; the cheapest kind stands in for that mean, so this is
+    an upper estimate.
 
     >>> from sim.scenario import load_scenario
     >>> round(expected_proposals(load_scenario("cold_war")))
-    85
+    1879
     """
     dyn = sc.dynamics
     budget = {name: a.budget * dyn.budget_scale for name, a in sc.agencies.items()}
@@ -135,6 +135,7 @@ def expected_proposals(sc: Scenario) -> float:
     for ev in sc.events:
         if isinstance(ev, BudgetEvent):
             events.setdefault(ev.year, []).append(ev)
+    cheapest = min(kind.cost for kind in sc.missions.values())
     total = 0.0
     for year in range(sc.start_year, sc.end_year + 1):
         for ev in events.get(year, ()):
@@ -144,7 +145,8 @@ def expected_proposals(sc: Scenario) -> float:
         for name, a in sc.agencies.items():
             if a.founded <= year and (a.dissolved is None or year < a.dissolved):
                 budget[name] *= 1.0 + growth[name]
-                total += dyn.proposal_rate * math.sqrt(budget[name] / dyn.reference_budget)
+                envelope = budget[name] * (1.0 - a.committed_share)
+                total += dyn.proposal_rate * envelope / cheapest
     return total
 
 

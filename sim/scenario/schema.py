@@ -209,13 +209,10 @@ class DynamicsSpec(_Frozen):
     proposal_rate: float = _bounded(
         0.0,
         10.0,
-        "proposals per year at the reference budget; bundled 1.2; work grows with it",
+        "oversubscription: proposals per mission the free budget pays for; bundled 1.2",
         default=1.2,
     )
     budget_scale: float = _bounded(0.0, 100.0, "every budget x this", strict_low=True, default=1.0)
-    reference_budget: float = _bounded(
-        0.01, 1000.0, "US$ bn/yr at which an agency makes proposal_rate proposals", default=10.0
-    )
     cost_noise: float = _bounded(
         0.0, 5.0, "lognormal sigma; at 5 one cost in a million is 10^10 times the mean", default=0.2
     )
