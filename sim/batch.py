@@ -112,6 +112,7 @@ class BatchResult:
     agencies = property(lambda self: self._table("agencies"), doc="Per-agency rows.")
     pairs = property(lambda self: self._table("pairs"), doc="Per-pair rows.")
     missions = property(lambda self: self._table("missions"), doc="One row per mission.")
+    deals = property(lambda self: self._table("deals"), doc="One row per negotiation and party.")
     errors = property(lambda self: self._table(ERRORS), doc="Runs that raised.")
 
     @property

@@ -10,6 +10,7 @@ import numpy as np
 
 from sim import lifecycle, metrics
 from sim.agency import Agency
+from sim.deals import deal_rows
 from sim.events import apply_event
 from sim.lifecycle import LifecycleParams, YearLog
 from sim.mission import Mission, catalog
@@ -64,6 +65,8 @@ class SpaceCooperationModel(mesa.Model):
         self.ongoing: list[Mission] = []
         self.missions: list[Mission] = []
         self.log = YearLog()
+        self.deals: list[dict] = []  # rows of the deals table (sim.deals)
+        self.negotiations = 0
         self.datacollector = mesa.DataCollector(
             model_reporters=model_reporters(),
             tables={"agencies": metrics.AGENCY_COLUMNS, "pairs": metrics.PAIR_COLUMNS},
@@ -175,6 +178,7 @@ class SpaceCooperationModel(mesa.Model):
             rivalry=rivalries,
             price=price,
         )
+        names = [a.name for a in self.agencies]
         for k in self.rng.permutation(len(proposals)):
             proposal = proposals[k]
             if table.pool != policies.pool:
@@ -182,9 +186,14 @@ class SpaceCooperationModel(mesa.Model):
             deal = negotiate(proposal, table, terms)
             if deal.failed_talks and deal.agreement is not Agreement.JOINT:
                 self.log.failed_negotiations += 1
-            if deal.agreement is Agreement.NONE:
-                continue
-            mission = lifecycle.start(self, proposal, deal)
-            uncommitted[list(deal.members)] -= mission.yearly_payments()
-            np.maximum(uncommitted, 0.0, out=uncommitted)
+            mission_id = -1
+            if deal.agreement is not Agreement.NONE:
+                mission = lifecycle.start(self, proposal, deal)
+                mission_id = mission.mission_id
+                uncommitted[list(deal.members)] -= mission.yearly_payments()
+                np.maximum(uncommitted, 0.0, out=uncommitted)
+            self.deals.extend(
+                deal_rows(self.negotiations, self.year, proposal, deal, mission_id, names)
+            )
+            self.negotiations += 1
         lifecycle.recount_commitments(self)

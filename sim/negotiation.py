@@ -90,6 +90,7 @@ class Deal:
     builders: tuple[int, ...] = ()
     depends_on: tuple[tuple[int, ...], ...] = ()
     asked: tuple[int, ...] = ()
+    asked_outside: tuple[float, ...] = ()  # outside options of the lead, then of each asked
 
     @classmethod
     def agreed(
@@ -118,6 +119,7 @@ class Deal:
             builders=tuple(members[b] for b in builder),
             depends_on=tuple(map(tuple, depends_on(members, builder, fit[members]))),
             asked=asked,
+            asked_outside=tuple(float(outside[j]) for j in (members[0], *asked)),
         )
 
 
@@ -353,4 +355,9 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
         return Deal.agreed(coalition.offer, outside, fit, asked)
     if solo is not None and solo.total > 0:
         return Deal.agreed(solo, outside, fit, asked, failed_talks=coalition.failed_talks)
-    return Deal(Agreement.NONE, failed_talks=coalition.failed_talks, asked=asked)
+    return Deal(
+        Agreement.NONE,
+        failed_talks=coalition.failed_talks,
+        asked=asked,
+        asked_outside=tuple(float(outside[j]) for j in (lead, *asked)),
+    )

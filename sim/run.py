@@ -10,12 +10,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from sim.deals import DEAL_COLUMNS
 from sim.model import SpaceCooperationModel
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
 __all__ = ["RunResult", "run", "to_arrow"]
 
-TABLES = ("model", "agencies", "pairs", "missions")
+TABLES = ("model", "agencies", "pairs", "missions", "deals")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class RunResult:
         One row per pair of active agencies per year.
     missions : DataFrame
         One row per mission started.
+    deals : DataFrame
+        One row per negotiation and party (``sim.deals``).
     """
 
     scenario: str
@@ -40,9 +43,10 @@ class RunResult:
     agencies: pd.DataFrame
     pairs: pd.DataFrame
     missions: pd.DataFrame
+    deals: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The four tables by name."""
+        """The five tables by name."""
         return {name: getattr(self, name) for name in TABLES}
 
 
@@ -154,4 +158,5 @@ def run(
         agencies=dc.get_table_dataframe("agencies"),
         pairs=dc.get_table_dataframe("pairs"),
         missions=_missions_table(model),
+        deals=pd.DataFrame(model.deals, columns=list(DEAL_COLUMNS)),
     )

@@ -62,7 +62,7 @@ def read_run(out: Path) -> RunResult:
             f"{out / 'run.json'}: not a readable run record ({err})"
         ) from None
     tables = {}
-    for name in ("model", "agencies", "pairs", "missions"):
+    for name in TABLES:
         found = [p for p in (out / f"{name}.parquet", out / f"{name}.csv") if p.exists()]
         if not found:
             raise BatchDirectoryError(f"{out}: no {name}.parquet or {name}.csv")
