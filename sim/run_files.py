@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.files import write_atomically
-from sim.run import RunResult, to_arrow
+from sim.run import TABLES, RunResult, to_arrow
 from sim.store import BatchDirectoryError
 
 __all__ = ["read_run", "write_csv", "write_tables"]

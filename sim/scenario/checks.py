@@ -121,8 +121,7 @@ def expected_proposals(sc: Scenario) -> float:
     Budgets are projected year by year from their growth and the budget
     events, as the model moves them; an agency makes about ``proposal_rate``
     times its mission budget (budget less committed base) over the mean cost
-    of what it proposes; the cheapest kind stands in for that mean, so this is
-    an upper estimate.
+    of what it proposes, here the catalog's mean cost by proposal weight.
 
     >>> from sim.scenario import load_scenario
     >>> round(expected_proposals(load_scenario("cold_war")))
@@ -135,7 +134,8 @@ def expected_proposals(sc: Scenario) -> float:
     for ev in sc.events:
         if isinstance(ev, BudgetEvent):
             events.setdefault(ev.year, []).append(ev)
-    cheapest = min(kind.cost for kind in sc.missions.values())
+    weights = sum(kind.weight for kind in sc.missions.values()) or 1.0
+    mean_cost = sum(kind.weight * kind.cost for kind in sc.missions.values()) / weights
     total = 0.0
     for year in range(sc.start_year, sc.end_year + 1):
         for ev in events.get(year, ()):
@@ -146,7 +146,7 @@ def expected_proposals(sc: Scenario) -> float:
             if a.founded <= year and (a.dissolved is None or year < a.dissolved):
                 budget[name] *= 1.0 + growth[name]
                 envelope = budget[name] * (1.0 - a.committed_share)
-                total += dyn.proposal_rate * envelope / cheapest
+                total += dyn.proposal_rate * envelope / mean_cost
     return total
 
 
