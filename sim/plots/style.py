@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -151,6 +152,13 @@ def _year_axis(ax, metric: str, empty: bool) -> None:
         ax.set_ylim(bottom=0)
     if ax.get_subplotspec().is_last_row():
         ax.set_xlabel("Year", fontsize=_LABEL_SIZE)
+
+
+def _one_axis(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """Figure with a single axis, laid out by the constrained engine."""
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine("constrained")
+    return fig, fig.subplots()
 
 
 def _small_multiples(n: int, sharex: bool) -> tuple[Figure, list]:
