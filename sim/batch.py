@@ -21,7 +21,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim.arguments import check_batch_arguments
 from sim.chunk import ERROR_COLUMNS, ERROR_DTYPES, errors_frame, run_chunk
 from sim.design import RunSpec, design, grid, param_column, parse_axis, run_seed
 from sim.executors import (
@@ -31,7 +30,15 @@ from sim.executors import (
     process_pool,
     sigterm_as_interrupt,
 )
-from sim.plan import BatchPlan, Points, ScenarioSet, plan_batch, provenance_of, session_record
+from sim.plan import (
+    BatchOptions,
+    BatchPlan,
+    Points,
+    ScenarioSet,
+    plan_batch,
+    provenance_of,
+    session_record,
+)
 from sim.run import TABLES
 from sim.scenario import Scenario
 from sim.store import (
@@ -47,6 +54,7 @@ from sim.store import (
 __all__ = [
     "ERROR_COLUMNS",
     "ERROR_DTYPES",
+    "BatchOptions",
     "BatchPlan",
     "BatchResult",
     "ChunkLayout",
@@ -216,16 +224,15 @@ def run_batch(
         Some chunks could not run (workers or scheduler lost, after retries);
         finished chunks are kept and ``resume=True`` finishes the others.
     """
-    check_batch_arguments(replicates, seed, executor, workers, chunk_size, scheduler)
-    plan = plan_batch(
-        scenarios,
-        replicates,
-        params,
-        seed,
+    options = BatchOptions(
+        params=params,
+        seed=seed,
         executor=executor,
         workers=workers,
         chunk_size=chunk_size,
+        scheduler=scheduler,
     )
+    plan = plan_batch(scenarios, replicates, options)
     with ExitStack() as stack:
         stack.enter_context(sigterm_as_interrupt())
         # The executor before the batch directory: an unreachable scheduler leaves nothing.

@@ -22,13 +22,38 @@ from sim.arguments import check_batch_arguments
 from sim.design import RunSpec, design
 from sim.scenario import Scenario, apply_overrides, load_scenario
 
-__all__ = ["BatchPlan", "Points", "ScenarioSet", "plan_batch", "provenance_of", "session_record"]
+__all__ = [
+    "BatchOptions",
+    "BatchPlan",
+    "Points",
+    "ScenarioSet",
+    "plan_batch",
+    "provenance_of",
+    "session_record",
+]
 
 #: What a batch runs: a scenario (bundled name, YAML path or Scenario) or several.
 ScenarioSet = Sequence[str | Path | Scenario] | str | Path | Scenario
 
 #: Its parameter points: one mapping of overrides by dotted path, or a list of them.
 Points = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch is asked to run: the arguments of :func:`~sim.batch.run_batch` for its plan.
+
+    Each field is the keyword argument of :func:`~sim.batch.run_batch` of the
+    same name, with the same default; ``run_batch`` builds one from its own
+    arguments, so the two cannot disagree on a name or a default.
+    """
+
+    params: Points = None
+    seed: int = 0
+    executor: Executor | str | None = None
+    workers: int | None = None
+    chunk_size: int | None = None
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,46 +109,50 @@ class BatchPlan:
 
 
 def plan_batch(
-    scenarios: ScenarioSet,
-    replicates: int,
-    params: Points = None,
-    seed: int = 0,
-    *,
-    executor: Executor | str | None = None,
-    workers: int | None = None,
-    chunk_size: int | None = None,
+    scenarios: ScenarioSet, replicates: int, options: BatchOptions | None = None
 ) -> BatchPlan:
     """Check the arguments, load the scenarios and lay out every run, before any work.
 
     Nothing runs and nothing is written; the arguments are those of
-    :func:`sim.batch.run_batch`, and so are the errors: a
-    :class:`~sim.errors.UsageError` for a bad count, seed or executor, a
-    :class:`~sim.scenario.ScenarioError` for a bad scenario or parameter.
+    :func:`sim.batch.run_batch` (the options in one :class:`BatchOptions`,
+    by default its defaults), and so are the errors: a
+    :class:`~sim.errors.UsageError` for a bad count, seed, executor or
+    scheduler, a :class:`~sim.scenario.ScenarioError` for a bad scenario or
+    parameter.
     """
-    check_batch_arguments(replicates, seed, executor, workers, chunk_size)
+    options = options or BatchOptions()
+    check_batch_arguments(
+        replicates,
+        options.seed,
+        options.executor,
+        options.workers,
+        options.chunk_size,
+        options.scheduler,
+    )
     if isinstance(scenarios, (str, Path, Scenario)):
         scenarios = [scenarios]
     loaded = {_label(s): s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios}
+    params = options.params
     points: list[Mapping[str, Any]] = (
         [dict(params)] if isinstance(params, Mapping) else list(params or [{}])
     )
     for point in points:  # fail fast, before any worker starts, on a bad parameter
         for scenario in loaded.values():
             apply_overrides(scenario, point)
-    specs = design(list(loaded), replicates, points, seed)
-    workers = workers or os.cpu_count() or 1
-    kind = executor if isinstance(executor, str) else None
+    specs = design(list(loaded), replicates, points, options.seed)
+    workers = options.workers or os.cpu_count() or 1
+    kind = options.executor if isinstance(options.executor, str) else None
     if kind is None:  # no name, or an Executor given: named after the worker count
         kind = "serial" if workers == 1 else "process"
     return BatchPlan(
         scenarios=loaded,
         points=points,
         replicates=replicates,
-        seed=seed,
+        seed=options.seed,
         specs=specs,
         workers=workers,
         kind=kind,
-        chunk_size=chunk_size,
+        chunk_size=options.chunk_size,
         default_chunk_size=_auto_chunk_size(len(specs), workers),
     )
 

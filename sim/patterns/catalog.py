@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sim.patterns.checks import (
     HIGH_TENSION,
@@ -65,6 +66,10 @@ class Pattern:
     threshold: float | None = None
     agencies: tuple[str, ...] = field(default_factory=tuple)
 
+
+#: The Soviet agency's succession: patterns about Roscosmos against the USSR
+#: before it, which apply only to scenarios that have both.
+_soviet_succession = partial(Pattern, agencies=("USSR", "Roscosmos"))
 
 PATTERNS: dict[str, Pattern] = {
     p.name: p
@@ -143,7 +148,7 @@ PATTERNS: dict[str, Pattern] = {
             value_label="cross-bloc agreements after drops minus before",
             threshold=0.0,
         ),
-        Pattern(
+        _soviet_succession(
             name="russia_seeks_partners",
             claim="After the 1991 budget collapse the Russian agency takes more partners.",
             tolerance="Roscosmos has >= 0.5 more partners per mission than the USSR had",
@@ -153,9 +158,8 @@ PATTERNS: dict[str, Pattern] = {
             check=russia_seeks_partners,
             value_label="partners per mission: Roscosmos minus USSR",
             threshold=0.5,
-            agencies=("USSR", "Roscosmos"),
         ),
-        Pattern(
+        _soviet_succession(
             name="russia_worse_shares",
             claim="After 1991 the Russian agency accepts worse cost shares.",
             tolerance="Roscosmos's share of its coalitions' gains is below an equal split "
@@ -167,7 +171,6 @@ PATTERNS: dict[str, Pattern] = {
             check=russia_worse_shares,
             value_label="Roscosmos's gain share / equal split",
             threshold=1.0,
-            agencies=("USSR", "Roscosmos"),
         ),
         Pattern(
             name="more_agencies_smaller_superpowers",

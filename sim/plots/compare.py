@@ -26,15 +26,16 @@ from sim.plots.style import (
     DEFAULT_METRICS,
     _end_label,
     _group_colors,
-    _label,
+    _metrics_to_draw,
     _ordered,
     _param_label,
     _param_value,
     _run_column,
-    _save_png,
+    _save_pngs,
     _small_multiples,
     _span,
     _style,
+    _year_axis,
 )
 from sim.summary import END_METRICS, mean_ci
 
@@ -57,16 +58,17 @@ def compare_series(
 ) -> Figure:
     """Yearly metrics of several scenarios on one calendar-year timeline.
 
+    The batch counterpart of :func:`metric_series`, with its arguments and its
+    layout: one line (and band) per scenario rather than one for all the runs.
+
     Parameters
     ----------
     model : DataFrame
         A batch ``model`` table (:func:`sim.batch.run_batch`): one row per run
         and year, with ``scenario`` and ``run_id`` (or ``seed``) columns.
         Without a ``scenario`` column all runs form one group.
-    metrics : list of str, optional
-        Columns to draw; by default :data:`DEFAULT_METRICS`.
-    title : str
-        Figure title.
+    metrics, title
+        As in :func:`metric_series`.
 
     Returns
     -------
@@ -79,12 +81,7 @@ def compare_series(
         shares, at 0 for metrics never negative). Runs at several parameter points of a
         scenario are pooled. One legend names the scenarios and their years.
     """
-    metrics = list(DEFAULT_METRICS if metrics is None else metrics)
-    if not metrics:
-        raise ValueError("no metrics to draw")
-    missing = [m for m in [*metrics, "year"] if m not in model.columns]
-    if missing:
-        raise ValueError(f"columns not in the table: {missing}")
+    metrics = _metrics_to_draw(model, metrics, "year")
     if model.empty:
         raise ValueError("the model table is empty")
 
@@ -132,18 +129,7 @@ def compare_series(
                 markersize=3,
                 gid="scenario_line",
             )
-        if empty:
-            ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=_LABEL_SIZE, color="0.5")  # fmt: skip
-        ax.set_title(_label(metric), fontsize=_TITLE_SIZE)
-        _style(ax)
-        if metric in _UNIT_INTERVAL:
-            ax.set_ylim(-0.03, 1.03)
-        elif metric in _COUNTS:
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_ylim(bottom=0)
-        if ax.get_subplotspec().is_last_row():
-            ax.set_xlabel("Year", fontsize=_LABEL_SIZE)
+        _year_axis(ax, metric, empty)
     axes[0].xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
 
     handles: list[tuple[Patch, Line2D] | Patch] = []
@@ -211,12 +197,7 @@ def compare_bars(
         Tick labels give each group's number of runs (with more than four
         groups or long names, slanted names and the counts in the caption).
     """
-    metrics = list(metrics)
-    if not metrics:
-        raise ValueError("no metrics to draw")
-    missing = [c for c in [*metrics, by] if c not in run_table.columns]
-    if missing:
-        raise ValueError(f"columns not in the table: {missing}")
+    metrics = _metrics_to_draw(run_table, metrics, by)
     groups = _ordered(run_table[by])
     if not groups:
         raise ValueError("the run table is empty")
@@ -356,9 +337,4 @@ def save_batch_plots(
         figures["compare_bars.png"] = compare_bars(
             run_table, bar_metrics, title=f"{name}: end of run"
         )
-    paths = []
-    for filename, fig in figures.items():
-        path = out / filename
-        _save_png(fig, path)
-        paths.append(path)
-    return paths
+    return _save_pngs(figures, out)

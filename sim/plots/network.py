@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
@@ -18,6 +21,7 @@ from sim.plots.style import (
     _bloc_colors,
     _cell_grid,
     _label,
+    _one_axis,
 )
 
 
@@ -30,6 +34,20 @@ def _pick_year(table: pd.DataFrame, year: int | None, what: str) -> int:
     if not (years == year).any():
         raise ValueError(f"year {year} not in the {what} table ({years.min()}-{years.max()})")
     return int(year)
+
+
+def _side_legend(ax, handles: list[Line2D], title: str, top: float, **extra: Any) -> Legend:
+    """A frameless legend right of ``ax``, its top ``top`` of the way up the axis."""
+    return ax.legend(
+        handles=handles,
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.0, top),
+        fontsize=_TICK_SIZE,
+        title_fontsize=_LABEL_SIZE,
+        frameon=False,
+        **extra,
+    )
 
 
 def cooperation_network(
@@ -89,9 +107,7 @@ def cooperation_network(
     top = budgets.max() if n and budgets.max() > 0 else 1.0
     sizes = np.maximum(min_area, max_area * budgets / top)
 
-    fig = Figure(figsize=(10, 8.5))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((10, 8.5))
 
     now_pairs = pairs[(pairs["year"] == year) & (pairs["joint_missions"] > 0)]
     now_pairs = now_pairs[now_pairs["agency_a"].isin(node_of) & now_pairs["agency_b"].isin(node_of)]
@@ -152,15 +168,7 @@ def cooperation_network(
         Line2D([], [], marker="o", linestyle="", markersize=12, color=c, label=b)
         for b, c in colors.items()
     ]
-    legend = ax.legend(
-        handles=bloc_handles,
-        title="Bloc",
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        fontsize=_TICK_SIZE,
-        title_fontsize=_LABEL_SIZE,
-        frameon=False,
-    )
+    legend = _side_legend(ax, bloc_handles, "Bloc", top=1.0)
     if len(now_pairs):
         ax.add_artist(legend)
         samples = sorted({1, max(1, round(most / 2)), most})
@@ -168,16 +176,7 @@ def cooperation_network(
             Line2D([], [], color="0.45", alpha=0.7, linewidth=width(s), label=str(s))
             for s in samples
         ]
-        ax.legend(
-            handles=edge_handles,
-            title="Joint missions",
-            loc="upper left",
-            bbox_to_anchor=(1.0, 0.62),
-            fontsize=_TICK_SIZE,
-            title_fontsize=_LABEL_SIZE,
-            frameon=False,
-            handlelength=2.5,
-        )
+        _side_legend(ax, edge_handles, "Joint missions", top=0.62, handlelength=2.5)
     fig.suptitle(  # not ax.set_title: the layout then clears the top label
         f"{title} — {year}" if title else f"Cooperation network, {year}",
         fontsize=_SUPTITLE_SIZE,
@@ -199,6 +198,9 @@ def pair_heatmap(
 ) -> Figure:
     """Agency × agency matrix of one column of the ``pairs`` table.
 
+    The matrix is symmetric, a pair's value in both of its cells, and its
+    diagonal is blank; tension and trust are coloured on their 0-1 scale.
+
     Parameters
     ----------
     pairs : DataFrame
@@ -214,7 +216,7 @@ def pair_heatmap(
     -------
     Figure
         The heat map axis and its colorbar axis; cells are annotated with their
-        values when there are at most 12 agencies. The diagonal is left blank.
+        values when there are at most 12 agencies.
     """
     if value not in pairs.columns or value in ("year", "agency_a", "agency_b"):
         raise ValueError(f"not a value column of the pairs table: {value!r}")
@@ -231,9 +233,7 @@ def pair_heatmap(
     cmap = mpl.colormaps[_PAIR_CMAPS.get(value, "viridis")].with_extremes(bad="whitesmoke")
     vmax = 1.0 if bounded else max(float(np.nanmax(matrix, initial=0.0)), 1.0)
     side = min(max(6.0, 0.6 * n + 3.5), 16.0)
-    fig = Figure(figsize=(side + 1.5, side))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((side + 1.5, side))
     image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=0.0, vmax=vmax, aspect="equal")
     colorbar = fig.colorbar(image, ax=ax, shrink=0.85)
     colorbar.set_label(_PAIR_LABELS.get(value, _label(value)), fontsize=_LABEL_SIZE)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _style
+from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _one_axis, _style
 
 __all__ = ["pattern_plot"]
 
@@ -20,9 +20,7 @@ def pattern_plot(results: pd.DataFrame, pattern) -> Figure:
     (one point). The dashed line is the pattern's threshold, when it has one;
     runs with no value (nothing to measure, counted as failing) are noted.
     """
-    fig = Figure(figsize=(9, 3.6))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((9, 3.6))
     values = results["value"].to_numpy(float)
     passed = results["passed"].to_numpy(bool)
     jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(values))  # layout only

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _end_label, _param_label, _style
+from sim.plots.style import _LABEL_SIZE, _TITLE_SIZE, _end_label, _one_axis, _param_label, _style
 
 __all__ = ["sensitivity_bars"]
 
@@ -16,9 +16,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, metric: str, title: str
 
     Error bars are the 95 % confidence intervals SALib reports (bootstrap).
     """
-    fig = Figure(figsize=(10, 1.2 + 0.7 * len(indices)))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((10, 1.2 + 0.7 * len(indices)))
     labels = [_param_label(p.replace(".", "_")) for p in indices["param"]]
     y = np.arange(len(indices))
     if method == "sobol":

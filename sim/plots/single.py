@@ -17,18 +17,13 @@ from scipy.stats import t as t_dist
 
 from sim.plots.network import cooperation_network, pair_heatmap
 from sim.plots.style import (
-    _COUNTS,
-    _LABEL_SIZE,
     _SUPTITLE_SIZE,
     _TICK_SIZE,
-    _TITLE_SIZE,
-    _UNIT_INTERVAL,
-    DEFAULT_METRICS,
-    _label,
+    _metrics_to_draw,
     _run_column,
-    _save_png,
+    _save_pngs,
     _small_multiples,
-    _style,
+    _year_axis,
 )
 from sim.run import RunResult
 
@@ -65,13 +60,7 @@ def metric_series(
     >>> len(metric_series(table, ["mean_tension"]).axes)
     1
     """
-    metrics = list(DEFAULT_METRICS if metrics is None else metrics)
-    if not metrics:
-        raise ValueError("no metrics to draw")
-    missing = [m for m in metrics if m not in model.columns]
-    if missing or "year" not in model.columns:
-        raise ValueError(f"columns not in the table: {missing or ['year']}")
-
+    metrics = _metrics_to_draw(model, metrics, "year")
     fig, axes = _small_multiples(len(metrics), sharex=True)
 
     run_col = _run_column(model)
@@ -106,26 +95,7 @@ def metric_series(
             markersize=4,
             gid="metric_line",
         )
-        if line.empty:
-            ax.text(
-                0.5,
-                0.5,
-                "no data",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize=_LABEL_SIZE,
-                color="0.5",
-            )
-        ax.set_title(_label(metric), fontsize=_TITLE_SIZE)
-        _style(ax)
-        if metric in _UNIT_INTERVAL:
-            ax.set_ylim(-0.03, 1.03)
-        elif metric in _COUNTS:
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_ylim(bottom=0)
-        if ax.get_subplotspec().is_last_row():
-            ax.set_xlabel("Year", fontsize=_LABEL_SIZE)
+        _year_axis(ax, metric, empty=line.empty)
     axes[0].xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
     if run_col:
@@ -172,9 +142,4 @@ def save_run_plots(result: RunResult, out_dir: str | os.PathLike[str]) -> list[P
         "heatmap_joint_missions.png": pair_heatmap(result.pairs, "joint_missions", title=name),
         "heatmap_tension.png": pair_heatmap(result.pairs, "tension", title=name),
     }
-    paths = []
-    for filename, fig in figures.items():
-        path = out / filename
-        _save_png(fig, path)
-        paths.append(path)
-    return paths
+    return _save_pngs(figures, out)

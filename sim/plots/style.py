@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.files import write_atomically
 from sim.registry import PLOTTED, REGISTRY
@@ -117,6 +119,48 @@ def _run_column(model: pd.DataFrame) -> str | None:
     return None
 
 
+def _metrics_to_draw(table: pd.DataFrame, metrics: Sequence[str] | None, *needed: str) -> list[str]:
+    """The metrics to draw (by default :data:`DEFAULT_METRICS`), checked against ``table``.
+
+    Refuses an empty list, and any metric or ``needed`` column (``"year"``, the
+    grouping column) missing from ``table``, all named in one message.
+    """
+    metrics = list(DEFAULT_METRICS if metrics is None else metrics)
+    if not metrics:
+        raise ValueError("no metrics to draw")
+    missing = [c for c in [*metrics, *needed] if c not in table.columns]
+    if missing:
+        raise ValueError(f"columns not in the table: {missing}")
+    return metrics
+
+
+def _year_axis(ax, metric: str, empty: bool) -> None:
+    """Finish one axis of a metric over the years: title, look, y range, "Year" below.
+
+    Shares stay in 0-1 and counts get whole-number ticks from 0; ``empty``
+    writes "no data" in the middle, so a blank axis is not mistaken for zero.
+    """
+    if empty:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
+                fontsize=_LABEL_SIZE, color="0.5")  # fmt: skip
+    ax.set_title(_label(metric), fontsize=_TITLE_SIZE)
+    _style(ax)
+    if metric in _UNIT_INTERVAL:
+        ax.set_ylim(-0.03, 1.03)
+    elif metric in _COUNTS:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0)
+    if ax.get_subplotspec().is_last_row():
+        ax.set_xlabel("Year", fontsize=_LABEL_SIZE)
+
+
+def _one_axis(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """Figure with a single axis, laid out by the constrained engine."""
+    fig = Figure(figsize=figsize)
+    fig.set_layout_engine("constrained")
+    return fig, fig.subplots()
+
+
 def _small_multiples(n: int, sharex: bool) -> tuple[Figure, list]:
     """Figure with ``n`` axes in rows of 1, 2 or 3; empty cells of the last row dropped."""
     ncols = 1 if n == 1 else 2 if n in (2, 4) else 3
@@ -135,6 +179,16 @@ def _small_multiples(n: int, sharex: bool) -> tuple[Figure, list]:
 
 def _save_png(fig: Figure, path: Path, dpi: int = 120) -> None:
     write_atomically(path, partial(fig.savefig, format="png", dpi=dpi, bbox_inches="tight"))
+
+
+def _save_pngs(figures: Mapping[str, Figure], out: Path) -> list[Path]:
+    """Write each figure as ``out / filename`` (see :func:`_save_png`); the paths, in order."""
+    paths = []
+    for filename, fig in figures.items():
+        path = out / filename
+        _save_png(fig, path)
+        paths.append(path)
+    return paths
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:

@@ -17,6 +17,7 @@ from sim.plots.style import (
     METRIC_LABELS,
     _cell_grid,
     _end_label,
+    _one_axis,
     _ordered,
     _param_label,
     _param_value,
@@ -86,9 +87,7 @@ def sweep_heatmap(
         runs[row[yv], col[xv]] = len(cell)
 
     nx, ny = len(xs), len(ys)
-    fig = Figure(figsize=(min(max(7.5, 1.3 * nx + 4.0), 18.0), min(max(5.0, 0.8 * ny + 2.8), 14.0)))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((min(max(7.5, 1.3 * nx + 4.0), 18.0), min(max(5.0, 0.8 * ny + 2.8), 14.0)))
     cmap = mpl.colormaps["viridis"].with_extremes(bad="whitesmoke")
     masked = np.ma.masked_invalid(matrix)
     image = ax.imshow(masked, cmap=cmap, aspect="auto", origin="lower")

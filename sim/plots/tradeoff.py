@@ -13,6 +13,7 @@ from sim.plots.style import (
     _SUPTITLE_SIZE,
     _TITLE_SIZE,
     _end_label,
+    _one_axis,
     _param_label,
     _param_value,
     _small_multiples,
@@ -77,9 +78,7 @@ def pareto_plot(summary: pd.DataFrame, lever: str, x: str, y: str, title: str = 
     wide = _wide(summary, lever)
     points = pd.DataFrame({x: wide[("mean", x)], y: wide[("mean", y)]})
     front = pareto_front(points, x, y)
-    fig = Figure(figsize=(9, 7))
-    fig.set_layout_engine("constrained")
-    ax = fig.subplots()
+    fig, ax = _one_axis((9, 7))
     xerr = [points[x] - wide[("ci_low", x)], wide[("ci_high", x)] - points[x]]
     yerr = [points[y] - wide[("ci_low", y)], wide[("ci_high", y)] - points[y]]
     ax.errorbar(points[x], points[y], xerr=xerr, yerr=yerr, fmt="none", ecolor="0.6", zorder=1)
