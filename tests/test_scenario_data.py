@@ -1,0 +1,154 @@
+"""The bundled scenarios' data: one world told by several files, and missions made of elements.
+
+An agency's budget in a given year is a fact about the world, not about the
+scenario that tells it: two bundled files that cover the same year must give
+the same agency the same budget, and the same committed share (issue #13).
+"""
+
+from itertools import combinations
+from types import SimpleNamespace
+
+import pytest
+from conftest import MINIMAL
+
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.events import BudgetEvent
+
+BUNDLED = ("cold_war", "detente", "iss_era", "full_history", "artemis_vs_ilrs")
+
+#: Where one file splits a programme that another keeps whole, the whole is
+#: compared. artemis_vs_ilrs splits China's programme into CNSA and the China
+#: Manned Space Agency, which iss_era and full_history keep as one CNSA;
+#: full_history has ISAS and NASDA until their 2003 merger, which iss_era
+#: already calls JAXA in 1993.
+PROGRAMMES = {
+    "artemis_vs_ilrs": {"CNSA": ("CNSA", "CMSA")},
+    "full_history": {"JAXA": ("ISAS", "NASDA", "JAXA")},
+}
+
+#: An era file starts from a rounded value of the path the other files follow
+#: (detente's ESRO: 0.7 bn in 1969 for 0.696), which puts the bundled files up
+#: to 0.6 % apart. 1 % allows that rounding and no more (the issue allows
+#: 5 %): two sources that disagree, or a trend left out of one file, are
+#: several per cent apart within a few years.
+TOLERANCE = 0.01
+
+
+def yearly_budgets(sc: Scenario) -> dict[str, dict[int, float]]:
+    """Each agency's budget in each year it is active, as the model moves it.
+
+    As ``SpaceCooperationModel.step`` does: at the start of a year its
+    ``budget`` events apply (``BudgetEvent.apply``: the budget times
+    ``factor``, the trend set to ``growth``), then every agency active both
+    last year and this year grows by its trend (``_update_budgets``). So a
+    budget does not grow in the start year or in its founding year, and no
+    random draw touches it.
+    """
+    state = {
+        name: SimpleNamespace(budget=a.budget * sc.dynamics.budget_scale, growth=a.budget_growth)
+        for name, a in sc.agencies.items()
+    }
+    world = SimpleNamespace(agency=state.__getitem__)
+    was_active = dict.fromkeys(state, False)
+    out: dict[str, dict[int, float]] = {name: {} for name in state}
+    for year in range(sc.start_year, sc.end_year + 1):
+        for event in sc.events:
+            if event.year == year and isinstance(event, BudgetEvent):
+                event.apply(world)
+        for name, a in sc.agencies.items():
+            active = a.founded <= year and (a.dissolved is None or year < a.dissolved)
+            if was_active[name] and active:
+                state[name].budget *= 1.0 + state[name].growth
+            was_active[name] = active
+            if active:
+                out[name][year] = state[name].budget
+    return out
+
+
+def programme_budgets(name: str) -> dict[str, dict[int, float]]:
+    """:func:`yearly_budgets` of a bundled scenario, with its split programmes summed."""
+    budgets = yearly_budgets(load_scenario(name))
+    for whole, parts in PROGRAMMES.get(name, {}).items():
+        years = sorted({y for p in parts for y in budgets[p]})
+        budgets[whole] = {y: sum(budgets[p].get(y, 0.0) for p in parts) for y in years}
+    return budgets
+
+
+def active_years(sc: Scenario, name: str) -> set[int]:
+    a = sc.agencies[name]
+    last = sc.end_year if a.dissolved is None else min(sc.end_year, a.dissolved - 1)
+    return set(range(max(sc.start_year, a.founded), last + 1))
+
+
+@pytest.fixture(scope="module")
+def budgets():
+    return {name: programme_budgets(name) for name in BUNDLED}
+
+
+@pytest.mark.parametrize("first, second", list(combinations(BUNDLED, 2)))
+def test_an_agency_has_one_budget_a_year_across_scenarios(budgets, first, second):
+    a, b = budgets[first], budgets[second]
+    off = []
+    for agency in sorted(a.keys() & b.keys()):
+        for year in sorted(a[agency].keys() & b[agency].keys()):
+            x, y = a[agency][year], b[agency][year]
+            if abs(x - y) > TOLERANCE * max(x, y):
+                off.append(f"{agency} {year}: {x:.3g} in {first}, {y:.3g} in {second}")
+    assert not off, f"{len(off)} budgets disagree, e.g.\n" + "\n".join(off[:10])
+
+
+def test_budgets_move_as_the_model_moves_them(write_yaml):
+    # No growth in the start year or the founding year; an event's factor and
+    # new trend apply before that year's growth.
+    text = (
+        MINIMAL.replace("budget: 5.0", "budget: 5.0\n    budget_growth: 0.1")
+        .replace(
+            "founded: 1990\n    budget: 2.0",
+            "founded: 2003\n    budget: 2.0\n    budget_growth: 0.5",
+        )
+        .replace(
+            "events:\n",
+            "events:\n  - {year: 2002, kind: budget, agencies: [A], factor: 2.0, growth: 0.0}\n",
+        )
+    )
+    budgets = yearly_budgets(load_scenario(write_yaml(text)))
+    assert budgets["A"] == pytest.approx(
+        {2000: 5.0, 2001: 5.5, 2002: 11.0, 2003: 11.0, 2004: 11.0, 2005: 11.0}
+    )
+    assert budgets["B"] == pytest.approx({2003: 2.0, 2004: 3.0, 2005: 4.5})
+
+
+@pytest.mark.parametrize("first, second", list(combinations(BUNDLED, 2)))
+def test_an_agency_has_one_committed_share_across_scenarios(first, second):
+    a, b = load_scenario(first), load_scenario(second)
+    off = [
+        f"{name}: {a.agencies[name].committed_share} in {first}, "
+        f"{b.agencies[name].committed_share} in {second}"
+        for name in sorted(a.agencies.keys() & b.agencies.keys())
+        if active_years(a, name) & active_years(b, name)
+        and a.agencies[name].committed_share != b.agencies[name].committed_share
+    ]
+    assert not off, "\n".join(off)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_agency_declares_its_committed_share(name):
+    # The schema's default (0.5) would hide an agency nobody looked at.
+    agencies = load_scenario(name).agencies.items()
+    assert not [a for a, spec in agencies if "committed_share" not in spec.model_fields_set]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_mission_kind_is_made_of_elements(name):
+    for kind, spec in load_scenario(name).missions.items():
+        assert spec.elements is not None and spec.requires is None, kind
+        elements = spec.elements.values()
+        assert sum(e.share for e in elements) == pytest.approx(1.0, abs=1e-9), kind
+        critical = {e.domain for e in elements if e.critical}
+        assert "launch" in critical, f"{kind}: nothing flies without a launch"
+        needs = {e.domain for e in elements}
+        for domain in ("crew", "deep_space_comms"):
+            if domain in needs:
+                assert domain in critical, f"{kind}: {domain} is a weakest link"
+        # Every member of a full coalition builds something (sim.elements.assign).
+        assert len(spec.elements) >= spec.max_partners + 1, kind
