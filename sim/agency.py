@@ -104,8 +104,8 @@ class Agency(mesa.Agent):
         cost = np.array([k.cost for k in open_kinds])
         duration = np.array([k.duration for k in open_kinds])
         afford = np.minimum(envelope * duration / cost, 1.0)
-        weights = np.array([k.weight * (0.25 + self._own_coverage(k)) for k in open_kinds])
-        weights = weights * afford
+        own = np.array([self._own_coverage(k) for k in open_kinds])
+        weights = np.array([k.weight for k in open_kinds]) * (0.25 + own) * afford
         if weights.sum() <= 0:
             return []
         p = weights / weights.sum()
@@ -129,8 +129,9 @@ class Agency(mesa.Agent):
         ]
 
     def _own_coverage(self, kind: MissionKind) -> float:
-        need = kind.requires > 0
-        return float(np.minimum(self.capabilities[need] / kind.requires[need], 1.0).mean())
+        caps = self.capabilities.tolist()
+        fits = [min(caps[d] / r, 1.0) for d, r in enumerate(kind.requires.tolist()) if r > 0]
+        return sum(fits) / len(fits)
 
     def learn(self, requires: np.ndarray, rate: float) -> None:
         """Learning by doing: capability grows toward 1 in the domains used."""

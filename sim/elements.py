@@ -158,43 +158,69 @@ def assign(
     >>> fit = np.array([[1.0, 0.6], [0.2, 1.0]])  # the lead has no crew transport
     >>> a = assign(fit, el, np.array([10.0, 10.0]), 4.0)
     >>> a.builder.tolist(), a.parts.tolist()
-    [[0, 1], [0.5, 0.5]]
+    ([0, 1], [0.5, 0.5])
     >>> assign(fit[:1], el, np.array([10.0]), 4.0) is None  # alone it cannot fly
     True
     """
     m, n_el = fit.shape
     if every_member_builds and m > n_el:
         return None  # somebody would bring nothing
-    price = elements.share * cost
-    able = fit >= 1.0 - _EPS
-    allowed = price[None, :] <= money[:, None] + _EPS
-    if weakest_link:
-        allowed &= able | ~elements.critical[None, :]
-        if not allowed[:, elements.critical].any(axis=0).all():
-            return None  # a critical element nobody here can build
-    builder = np.full(n_el, -1)
-    spent = np.zeros(m)
-    if lead_keeps_core and able[0, 0] and allowed[0, 0]:
+    # Plain lists: a dozen elements and a handful of members, where numpy's
+    # per-call overhead would cost more than the arithmetic (a run makes
+    # thousands of these).
+    fits = fit.tolist()
+    funds = money.tolist()
+    share = elements.share.tolist()
+    critical = elements.critical.tolist()
+    price = [sh * cost for sh in share]
+    allowed = [
+        [
+            price[e] <= funds[k] + _EPS
+            and not (weakest_link and critical[e] and fits[k][e] < 1.0 - _EPS)
+            for e in range(n_el)
+        ]
+        for k in range(m)
+    ]
+    if weakest_link and any(
+        critical[e] and not any(allowed[k][e] for k in range(m)) for e in range(n_el)
+    ):
+        return None  # a critical element nobody here can build
+    builder = [-1] * n_el
+    spent = [0.0] * m
+    if lead_keeps_core and fits[0][0] >= 1.0 - _EPS and allowed[0][0]:
         builder[0] = 0
         spent[0] = price[0]
-    score = np.where(allowed, elements.share[None, :] * fit, _NEVER)
-    need = [k for k in range(m) if every_member_builds and not (builder == k).any()]
-    open_ = np.nonzero(builder < 0)[0]
+    need = [k for k in range(m) if every_member_builds and k not in builder]
+    open_ = [e for e in range(n_el) if builder[e] < 0]
     if need:
-        rows, cols = linear_sum_assignment(score[np.ix_(need, open_)], maximize=True)
-        if len(rows) < len(need) or (score[np.ix_(need, open_)][rows, cols] <= _NEVER / 2).any():
+        score = [
+            [share[e] * fits[k][e] if allowed[k][e] else _NEVER for e in open_] for k in need
+        ]
+        if len(need) == 1:
+            row = score[0]
+            pairs = [(0, max(range(len(open_)), key=lambda c: (row[c], -c)))]
+        else:
+            rows, cols = linear_sum_assignment(np.array(score), maximize=True)
+            pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+        if len(pairs) < len(need) or any(score[r][c] <= _NEVER / 2 for r, c in pairs):
             return None
-        for r, c in zip(rows, cols, strict=True):
+        for r, c in pairs:
             builder[open_[c]] = need[r]
             spent[need[r]] += price[open_[c]]
-    rest = np.nonzero(builder < 0)[0]  # the rest, biggest first (ties in catalog order)
-    for e in rest[np.argsort(-elements.share[rest], kind="stable")]:
-        ok = allowed[:, e] & (spent + price[e] <= money + _EPS)
-        if not ok.any():
+    rest = [e for e in range(n_el) if builder[e] < 0]
+    rest.sort(key=lambda e: -share[e])  # the biggest first; ties in catalog order
+    for e in rest:
+        best, best_fit = -1, -1.0
+        for k in range(m):  # ties: the earliest member
+            if allowed[k][e] and spent[k] + price[e] <= funds[k] + _EPS and fits[k][e] > best_fit:
+                best, best_fit = k, fits[k][e]
+        if best < 0:
             return None
-        k = int(np.argmax(np.where(ok, fit[:, e], -1.0)))  # ties: the earliest member
-        builder[e] = k
-        spent[k] += price[e]
-    parts = np.bincount(builder, weights=elements.share, minlength=m)
-    quality = float(elements.share @ fit[builder, np.arange(n_el)])
-    return Assignment(builder, quality, parts)
+        builder[e] = best
+        spent[best] += price[e]
+    parts = [0.0] * m
+    quality = 0.0
+    for e, k in enumerate(builder):
+        parts[k] += share[e]
+        quality += share[e] * fits[k][e]
+    return Assignment(np.array(builder), quality, np.array(parts))

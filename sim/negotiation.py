@@ -18,7 +18,7 @@ here. See ``docs/ODD.md`` (Submodels).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -182,9 +182,14 @@ class _Talks:
     terms: Terms
     fit: np.ndarray  # (n, E) build fit of every agency
     outside: np.ndarray  # (n,) outside options
+    known: dict[tuple[int, ...], Stakes | None] = field(default_factory=dict)
 
     def stake(self, members: list[int]) -> Stakes | None:
-        return stakes(members, self.proposal, self.table, self.terms, self.fit)
+        """:func:`stakes` of a coalition, each evaluated once per proposal."""
+        key = tuple(members)
+        if key not in self.known:
+            self.known[key] = stakes(members, self.proposal, self.table, self.terms, self.fit)
+        return self.known[key]
 
     def offer(self, members: list[int], stake: Stakes) -> Offer | None:
         terms = self.terms
@@ -316,12 +321,18 @@ def grow_coalition(talks: _Talks, solo: Offer | None, pool: list[int]) -> Coalit
     return Coalition(tuple(members), offer, failed)
 
 
+def _alone(talks: _Talks, j: int) -> Stakes | None:
+    """Agency ``j`` flying the proposal by itself, if it can."""
+    stake = talks.stake([j])
+    return stake if stake is not None and stake.coverage >= talks.terms.min_coverage else None
+
+
 def _outside_options(talks: _Talks, agencies: list[int]) -> np.ndarray:
     """Each agency's payoff from flying this proposal alone (0 when it cannot or would lose)."""
     out = np.zeros(len(talks.table.active))
     for j in agencies:
-        alone = talks.stake([j])
-        if alone is not None and alone.coverage >= talks.terms.min_coverage:
+        alone = _alone(talks, j)
+        if alone is not None:
             out[j] = max(float(alone.payoff(np.ones(1))[0]), 0.0)
     return out
 
@@ -343,10 +354,10 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     pool = _candidates(proposal, table, terms) if kind.max_partners > 0 else []
     talks = _Talks(proposal, table, terms, fit, np.zeros(len(table.active)))
     outside = _outside_options(talks, [lead, *pool] if terms.outside_options else [lead])
-    talks = _Talks(proposal, table, terms, fit, outside)
-    alone = talks.stake([lead])
+    alone = _alone(talks, lead)
+    talks = _Talks(proposal, table, terms, fit, outside, talks.known)  # stakes ignore options
     solo: Offer | None = None
-    if alone is not None and alone.coverage >= terms.min_coverage:
+    if alone is not None:
         payoff = alone.payoff(np.ones(1))
         solo = Offer((lead,), alone, Split(np.ones(1), alone.pay), payoff, float(payoff[0]))
     coalition = grow_coalition(talks, solo, pool)

@@ -49,9 +49,9 @@ def fill(base: np.ndarray, slope: np.ndarray, low: np.ndarray, total: float) -> 
     floor (an outside option) or at 1 stays there. None when the floors alone
     exceed ``total``.
 
-    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.zeros(2), 1.0).tolist()
+    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.zeros(2), 1.0).round(9).tolist()
     [0.4, 0.6]
-    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.array([0.5, 0.0]), 1.0).tolist()
+    >>> fill(np.array([0.1, 0.3]), np.ones(2), np.array([0.5, 0.0]), 1.0).round(9).tolist()
     [0.5, 0.5]
     """
     low = np.maximum(low, 0.0)
@@ -65,20 +65,17 @@ def fill(base: np.ndarray, slope: np.ndarray, low: np.ndarray, total: float) -> 
             np.concatenate([moving, moving])
         ]
     knots = np.unique(knots)
-
-    def at(t: float) -> np.ndarray:
-        x = np.where(moving, base + slope * t, low)
-        return np.clip(x, low, np.maximum(low, 1.0))
-
-    sums = np.array([at(t).sum() for t in knots])
+    cap = np.maximum(low, 1.0)
+    grid = np.where(moving, base + slope * knots[:, None], low)  # (knots, members)
+    sums = np.clip(grid, low, cap).sum(axis=1)
     if sums[-1] < total - _EPS:
         return None  # even all at their caps fall short
     k = int(np.searchsorted(sums, total - _EPS))
-    if k == 0:
-        return at(knots[0])
-    lo, hi = knots[k - 1], knots[k]
-    t = lo + (total - sums[k - 1]) * (hi - lo) / (sums[k] - sums[k - 1])
-    return at(t)
+    t = knots[0]
+    if k > 0:
+        lo, hi = knots[k - 1], knots[k]
+        t = lo + (total - sums[k - 1]) * (hi - lo) / (sums[k] - sums[k - 1])
+    return np.clip(np.where(moving, base + slope * t, low), low, cap)
 
 
 def shapley_value(worth: np.ndarray) -> np.ndarray:
