@@ -6,17 +6,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.elements import Elements
 from sim.mission import MissionKind, Proposal
 from sim.negotiation import NegotiationTable, Terms
 from sim.scenario import DOMAINS
 
 
-def make_kind(**kw) -> MissionKind:
+def make_kind(requires=None, elements=None, **kw) -> MissionKind:
+    """A hand-made mission kind; by default a probe needing launch and instruments.
+
+    ``requires`` is a ``{domain: level}`` dict or a vector in DOMAINS order, from
+    which one element per domain is derived (the core is the most demanding);
+    ``elements`` gives them directly instead.
+    """
+    if elements is None:
+        if requires is None:
+            requires = {"launch": 0.5, "science_instruments": 0.5}
+        if not isinstance(requires, dict):
+            requires = {d: float(r) for d, r in zip(DOMAINS, requires, strict=True) if r > 0}
+        elements = Elements.derived(requires, DOMAINS)
     base = dict(
         kind="probe",
         cost=1.0,
         duration=2,
-        requires=np.array([0.5, 0, 0, 0.5, 0, 0]),
+        elements=elements,
+        requires=elements.requires(len(DOMAINS)),
         each_requires=np.zeros(len(DOMAINS)),
         science=4.0,
         prestige=0.0,
@@ -31,7 +45,27 @@ def make_kind(**kw) -> MissionKind:
     return MissionKind(**base)
 
 
-def make_table(n=2, caps=None, budgets=None, tension=0.0, trust=1.0, **kw) -> NegotiationTable:
+def make_elements(*specs) -> Elements:
+    """Elements from ``(name, domain, level, share, critical)`` tuples; the first is the core."""
+    names, domains, levels, shares, critical = zip(*specs, strict=True)
+    share = np.array(shares, float)
+    return Elements(
+        names=tuple(names),
+        domain=np.array([DOMAINS.index(d) for d in domains]),
+        level=np.array(levels, float),
+        share=share / share.sum(),
+        critical=np.array(critical, bool),
+    )
+
+
+def caps_of(**levels) -> list[float]:
+    """A capability vector in DOMAINS order from ``domain=level`` keywords."""
+    return [levels.get(d, 0.0) for d in DOMAINS]
+
+
+def make_table(
+    n=2, caps=None, budgets=None, tension=0.0, trust=1.0, price=1.0, **kw
+) -> NegotiationTable:
     caps = np.ones((n, len(DOMAINS))) if caps is None else np.asarray(caps, float)
     budgets = np.full(n, 10.0) if budgets is None else np.asarray(budgets, float)
     t = np.full((n, n), tension, float)
@@ -49,6 +83,7 @@ def make_table(n=2, caps=None, budgets=None, tension=0.0, trust=1.0, **kw) -> Ne
         banned=np.zeros((n, n), bool),
         active=np.ones(n, bool),
         rivalry=np.zeros(n),
+        price=np.broadcast_to(np.asarray(price, float), (n,)).copy(),
     )
     fields.update(kw)
     return NegotiationTable(**fields)
@@ -68,7 +103,6 @@ def terms():
         political_cost=1.0,
         distrust=0.0,
         instrument_bonus=0.2,
-        value_of_money=0.1,
     )
 
 
