@@ -85,7 +85,9 @@ def deal_rows(
         if j in members:
             k = members.index(j)
             assert deal.shares is not None and deal.rights is not None and deal.values is not None
-            built = [name for name, b in zip(kind.elements.names, deal.builders, strict=True) if b == j]
+            built = [
+                name for name, b in zip(kind.elements.names, deal.builders, strict=True) if b == j
+            ]
             row |= {
                 "elements": "+".join(built),
                 "pays": float(deal.shares[k] * deal.cost),

@@ -11,7 +11,8 @@ arm, Russia's Soyuz). :func:`assign` decides who builds what:
    is not a partner in a barter);
 3. a critical element (a launch, crew transport) goes only to a member able
    to build it: without one the mission cannot fly, however well the rest is
-   covered (a weakest link, Hirshleifer 1983);
+   covered (a weakest link, Hirshleifer 1983); one that a single member can
+   build is that member's before anything else is shared out;
 4. the rest go by comparative advantage: a linear assignment (Kuhn 1955)
    gives each member without an element the one it does best relative to the
    others, then each element left goes to the member that builds it best;
@@ -81,7 +82,8 @@ class Elements:
         demanding domain (ties in domain order); launch, crew and deep-space
         communications are critical.
 
-        >>> e = Elements.derived({"launch": 0.3, "science_instruments": 0.6}, ("launch", "crew", "science_instruments"))
+        >>> domains = ("launch", "crew", "science_instruments")
+        >>> e = Elements.derived({"launch": 0.3, "science_instruments": 0.6}, domains)
         >>> e.names, e.share.round(3).tolist(), e.critical.tolist()
         (('science_instruments', 'launch'), [0.667, 0.333], [False, True])
         """
@@ -190,12 +192,20 @@ def assign(
     if lead_keeps_core and fits[0][0] >= 1.0 - _EPS and allowed[0][0]:
         builder[0] = 0
         spent[0] = price[0]
+    for e in range(n_el):  # a critical element only one member can build is its
+        able_ = [k for k in range(m) if allowed[k][e] and fits[k][e] >= 1.0 - _EPS]
+        if critical[e] and builder[e] < 0 and len(able_) == 1:
+            k = able_[0]
+            if spent[k] + price[e] > funds[k] + _EPS:
+                return None
+            builder[e] = k
+            spent[k] += price[e]
     need = [k for k in range(m) if every_member_builds and k not in builder]
     open_ = [e for e in range(n_el) if builder[e] < 0]
+    if need and len(need) > len(open_):
+        return None  # too few elements left for the members still without one
     if need:
-        score = [
-            [share[e] * fits[k][e] if allowed[k][e] else _NEVER for e in open_] for k in need
-        ]
+        score = [[share[e] * fits[k][e] if allowed[k][e] else _NEVER for e in open_] for k in need]
         if len(need) == 1:
             row = score[0]
             pairs = [(0, max(range(len(open_)), key=lambda c: (row[c], -c)))]

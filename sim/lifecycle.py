@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.elements import assign, build_fit
-from sim.valuation import depends_on, success_chance
+from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY, Policies
 from sim.relations import Relations
+from sim.valuation import depends_on, success_chance
 
 if TYPE_CHECKING:
     from sim.agency import Agency
@@ -293,6 +293,9 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
         mission.depends_on = [mission.depends_on[k] for k in stay]
     if len(mission.gains):
         mission.gains = mission.gains[stay]
+    if len(mission.rights):  # the leaver's rights go back to the others
+        kept = mission.rights[stay]
+        mission.rights = kept / kept.sum() if kept.sum() > 0 else kept
     unpaid = mission.shares[pos] * mission.cost - mission.paid[pos]  # what it still owed
     shares = mission.shares[stay]
     viable = (

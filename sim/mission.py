@@ -48,7 +48,7 @@ class MissionKind:
             elements = Elements.declared(spec.elements, DOMAINS)
         else:
             assert spec.requires is not None  # the schema asks for one of the two
-            elements = Elements.derived(spec.requires, DOMAINS)
+            elements = Elements.derived({str(d): v for d, v in spec.requires.items()}, DOMAINS)
         return cls(
             kind=kind,
             cost=spec.cost,

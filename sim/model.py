@@ -18,8 +18,8 @@ from sim.negotiation import Agreement, NegotiationTable, Terms, negotiate
 from sim.policy import Policies
 from sim.registry import model_reporters
 from sim.relations import Relations, rivalry
-from sim.valuation import price_of_points
 from sim.scenario import DOMAINS, Scenario
+from sim.valuation import price_of_points
 
 __all__ = ["SpaceCooperationModel", "YearLog"]
 
@@ -160,10 +160,17 @@ class SpaceCooperationModel(mesa.Model):
             if policies.export_controls
             else np.zeros_like(self.relations.banned)
         )
-        rivalries = self.spec.dynamics.rivalry * rivalry(self.relations.tension, budgets, self.active)
+        rivalries = self.spec.dynamics.rivalry * rivalry(
+            self.relations.tension, budgets, self.active
+        )
         alone = [lifecycle.build_quality(self, [p.lead], p.kind) for p in proposals]
         price = price_of_points(
-            proposals, alone, self.motives, rivalries, uncommitted, self.spec.dynamics.value_of_money
+            proposals,
+            alone,
+            self.motives,
+            rivalries,
+            uncommitted,
+            self.spec.dynamics.value_of_money,
         )
         table = NegotiationTable(
             capabilities=self.capabilities,

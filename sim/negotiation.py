@@ -281,9 +281,11 @@ def _best_step(
             continue
         floor = payoff if feasible else np.zeros(len(members))
         gains = (offer.payoff[:-1] > floor + _EPS).all()
-        if gains and offer.payoff[-1] > talks.outside[j] + _EPS:
-            if best is None or isinstance(best, Reach) or offer.total > best.total:
-                best = offer
+        joins = offer.payoff[-1] >= talks.outside[j] - _EPS and offer.payoff[-1] > _EPS
+        # an outside option that binds leaves the partner just at it
+        better = best is None or isinstance(best, Reach) or offer.total > best.total
+        if gains and joins and better:
+            best = offer
     return best, failed
 
 

@@ -142,22 +142,25 @@ def split(
     if cash:
         rights = built
         base = stake.payoff(rights)
-        if rule == "nash":
-            surplus = base.sum() - outside.sum()
-            target = outside + alpha / alpha.sum() * surplus
+        total = base.sum()
+        if total <= _EPS:
+            return None
+        if rule == "nash":  # equal (or weighted) split of the joint gain, options as floors
+            target = fill(np.zeros(m), alpha, outside / total, 1.0)
         elif rule == "shapley":
             assert sub_stakes is not None
             phi = _shapley_gains(stake, outside, sub_stakes)
             if phi is None:
                 return None
-            target = outside + phi * (base.sum() - outside.sum()) / phi.sum()
+            target = fill(outside / total, phi / total, outside / total, 1.0)
         else:
-            target = base
-        payments = stake.pay + base - target
-        money_ok = (payments >= -_EPS).all()
-        if not money_ok or (target < outside - _EPS).any() or (target <= _EPS).any():
+            target = base / total
+        if target is None:
             return None
-        return Split(rights, np.maximum(payments, 0.0))
+        target = target * total
+        if (target < outside - _EPS).any() or (target <= _EPS).any():
+            return None
+        return Split(rights, stake.pay + base - target)  # negative: paid in cash
     rate = np.maximum(stake.rate, _EPS)
     need = (stake.pay - stake.fixed) / rate  # rights that leave a member even
     floor = need + np.maximum(outside, 0.0) / rate

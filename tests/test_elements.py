@@ -228,13 +228,11 @@ TIE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=TIE_BUG)
 def test_a_partner_is_given_the_critical_element_only_it_can_build():
     plan = assign(STATION_FIT, STATION, RICH, 1.0)
     assert plan.builder.tolist() == [0, 0, 1]
 
 
-@pytest.mark.xfail(strict=True, reason=TIE_BUG + "; with money for one element only: None")
 def test_a_partner_with_money_for_one_element_builds_the_critical_one():
     plan = assign(STATION_FIT, STATION, np.array([10.0, 0.25]), 1.0)
     assert plan is not None

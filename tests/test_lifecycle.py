@@ -205,13 +205,6 @@ def test_a_withdrawal_shifts_what_the_leaver_owed_to_the_others(world, params):
     assert world.log.withdrawals == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "sim/lifecycle.py withdraw() drops the leaver from depends_on and gains "
-        "but not from rights, which stays one entry longer than members"
-    ),
-)
 def test_a_withdrawal_keeps_the_per_member_records_aligned(world, params):
     mission = fly(world, [0, 1, 2], paid=[0.5, 0.5, 0.5])
     mission.depends_on = [[], [0], [0]]

@@ -251,15 +251,6 @@ def test_outside_options_are_what_each_would_gain_alone(terms):
     assert off.asked_outside == pytest.approx((1.0, 0.0))  # the lead's own solo option stays
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "sim/negotiation.py _best_step (payoff[-1] > outside[j] + _EPS) asks a new "
-        "partner for a payoff strictly above its outside option, but a Nash split "
-        "whose floor binds leaves it exactly there: the mission is lost, and not "
-        "counted as failed talks"
-    ),
-)
 def test_a_partner_whose_outside_option_binds_still_joins(terms):
     caps = [STATION_CAPS[0], caps_of(crew=1.0, station=1.0, science_instruments=0.45)]
     kind = make_kind(elements=STATION, max_partners=1)

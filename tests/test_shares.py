@@ -210,14 +210,12 @@ CASH_BRW = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=CASH_BRW)
 def test_cash_nash_ignores_an_outside_option_that_does_not_bind():
     stake = make_stake(rate=[2.0, 2.0], fixed=[0.5, 0.5], pay=[0.7, 0.3])
     got = split(stake, np.array([0.3, 0.0]), "nash", cash=True)  # 1.0 each beats 0.3
     assert_allclose(stake.payoff(got.rights, got.payments), [1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason=CASH_BRW)
 def test_cash_nash_gives_a_binding_outside_option_its_due():
     stake = make_stake(rate=[2.0, 2.0], fixed=[0.5, 0.5], pay=[0.7, 0.3])
     got = split(stake, np.array([0.0, 1.05]), "nash", cash=True)

@@ -95,7 +95,7 @@ class AgencySpec(_Frozen):
     )
     budget_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
     committed_share: Probability = Field(
-        0.5,
+        default=0.5,
         description=(
             "share of the budget bound to operations, workforce and infrastructure, "
             "not free for new missions; 0.5 when not declared"
@@ -174,7 +174,7 @@ class NegotiationSpec(_Frozen):
     cost_sharing_rule: Literal["nash", "proportional", "shapley"] = "nash"
     bargaining_power: Literal["budget", "equal"] = "equal"
     transfers: Literal["in_kind", "cash"] = Field(
-        "in_kind",
+        default="in_kind",
         description=(
             "in_kind: each member pays for the elements it builds and the rule splits "
             "the rights; cash: rights follow contributions and money changes hands"
@@ -191,7 +191,7 @@ class NegotiationSpec(_Frozen):
         default=1.0,
     )
     rival_share: Probability = Field(
-        0.5,
+        default=0.5,
         description=(
             "share of a mission's science and prestige that is rival (utilisation, crew "
             "time, data priority) and divided by rights; the rest every member enjoys"
