@@ -16,7 +16,10 @@ arm, Russia's Soyuz). :func:`assign` decides who builds what:
 4. the rest go by comparative advantage: a linear assignment (Kuhn 1955)
    gives each member without an element the one it does best relative to the
    others, then each element left goes to the member that builds it best;
-5. nobody is given more than its money allows.
+5. nobody pays more than its money allows: a member pays for what it builds,
+   except a critical element built by a member that cannot pay for it, which
+   the member with the most money left buys (NASA bought Zarya in 1994 and
+   Soyuz seats from 2006).
 
 All of it is polynomial in the number of members and elements: no split is
 ever enumerated. See docs/ODD.md, 7.3.
@@ -116,12 +119,15 @@ class Assignment:
 
     ``builder[e]`` is the position in the coalition of the member building
     element ``e``; ``quality`` is the cost-weighted build fit (the mission's
-    coverage); ``parts[k]`` the share of the cost member ``k`` builds.
+    coverage); ``parts[k]`` the share of the cost member ``k`` pays for: what it
+    builds, and the critical elements it buys from a member that builds them
+    but cannot pay (NASA's Soyuz seats, Zarya).
     """
 
     builder: np.ndarray  # (E,) int, positions in the coalition
     quality: float
     parts: np.ndarray  # (m,)
+    payer: np.ndarray  # (E,) int: the builder, or the member that bought it from the builder
 
     def elements_of(self, k: int, elements: Elements) -> list[str]:
         """Names of the elements member ``k`` builds, in catalog order."""
@@ -175,62 +181,72 @@ def assign(
     share = elements.share.tolist()
     critical = elements.critical.tolist()
     price = [sh * cost for sh in share]
-    allowed = [
+    able = [[f >= 1.0 - _EPS for f in row] for row in fits]
+    # who may be given an element: an able member for a critical one (which a
+    # richer member may buy from it), else one that can pay for it
+    builds = [
         [
-            price[e] <= funds[k] + _EPS
-            and not (weakest_link and critical[e] and fits[k][e] < 1.0 - _EPS)
+            (able[k][e] or not (weakest_link and critical[e]))
+            and (price[e] <= funds[k] + _EPS or (critical[e] and able[k][e]))
             for e in range(n_el)
         ]
         for k in range(m)
     ]
     if weakest_link and any(
-        critical[e] and not any(allowed[k][e] for k in range(m)) for e in range(n_el)
+        critical[e] and not any(builds[k][e] for k in range(m)) for e in range(n_el)
     ):
         return None  # a critical element nobody here can build
     builder = [-1] * n_el
+    payer = [-1] * n_el
     spent = [0.0] * m
-    if lead_keeps_core and fits[0][0] >= 1.0 - _EPS and allowed[0][0]:
-        builder[0] = 0
-        spent[0] = price[0]
+
+    def give(e: int, k: int) -> bool:
+        """``k`` builds ``e``; it pays, or (a critical element) the richest member buys it."""
+        if spent[k] + price[e] <= funds[k] + _EPS:
+            buyer = k
+        elif critical[e]:
+            buyers = [j for j in range(m) if spent[j] + price[e] <= funds[j] + _EPS]
+            if not buyers:
+                return False
+            buyer = max(buyers, key=lambda j: (funds[j] - spent[j], -j))
+        else:
+            return False
+        builder[e], payer[e] = k, buyer
+        spent[buyer] += price[e]
+        return True
+
+    if lead_keeps_core and able[0][0] and builds[0][0]:
+        give(0, 0)
     for e in range(n_el):  # a critical element only one member can build is its
-        able_ = [k for k in range(m) if allowed[k][e] and fits[k][e] >= 1.0 - _EPS]
-        if critical[e] and builder[e] < 0 and len(able_) == 1:
-            k = able_[0]
-            if spent[k] + price[e] > funds[k] + _EPS:
-                return None
-            builder[e] = k
-            spent[k] += price[e]
+        only = [k for k in range(m) if builds[k][e] and able[k][e]]
+        if critical[e] and builder[e] < 0 and len(only) == 1 and not give(e, only[0]):
+            return None
     need = [k for k in range(m) if every_member_builds and k not in builder]
     open_ = [e for e in range(n_el) if builder[e] < 0]
-    if need and len(need) > len(open_):
+    if len(need) > len(open_):
         return None  # too few elements left for the members still without one
     if need:
-        score = [[share[e] * fits[k][e] if allowed[k][e] else _NEVER for e in open_] for k in need]
+        score = [[share[e] * fits[k][e] if builds[k][e] else _NEVER for e in open_] for k in need]
         if len(need) == 1:
             row = score[0]
             pairs = [(0, max(range(len(open_)), key=lambda c: (row[c], -c)))]
         else:
             rows, cols = linear_sum_assignment(np.array(score), maximize=True)
             pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
-        if len(pairs) < len(need) or any(score[r][c] <= _NEVER / 2 for r, c in pairs):
+        if any(score[r][c] <= _NEVER / 2 for r, c in pairs):
             return None
         for r, c in pairs:
-            builder[open_[c]] = need[r]
-            spent[need[r]] += price[open_[c]]
+            if not give(open_[c], need[r]):
+                return None
     rest = [e for e in range(n_el) if builder[e] < 0]
     rest.sort(key=lambda e: -share[e])  # the biggest first; ties in catalog order
     for e in rest:
-        best, best_fit = -1, -1.0
-        for k in range(m):  # ties: the earliest member
-            if allowed[k][e] and spent[k] + price[e] <= funds[k] + _EPS and fits[k][e] > best_fit:
-                best, best_fit = k, fits[k][e]
-        if best < 0:
+        ranked = sorted((k for k in range(m) if builds[k][e]), key=lambda k: (-fits[k][e], k))
+        if not any(give(e, k) for k in ranked):  # the best builder that it can be paid for
             return None
-        builder[e] = best
-        spent[best] += price[e]
     parts = [0.0] * m
     quality = 0.0
-    for e, k in enumerate(builder):
-        parts[k] += share[e]
-        quality += share[e] * fits[k][e]
-    return Assignment(np.array(builder), quality, np.array(parts))
+    for e in range(n_el):
+        parts[payer[e]] += share[e]
+        quality += share[e] * fits[builder[e]][e]
+    return Assignment(np.array(builder), quality, np.array(parts), np.array(payer))

@@ -228,11 +228,19 @@ def _candidates(proposal: Proposal, table: NegotiationTable, terms: Terms) -> li
     """Partners the lead would approach, best first.
 
     Ranked by how much they raise the lead's coverage, by the lead's trust in
-    them, and by how much of the cost they could carry.
+    them, and by how much of the cost they could carry. An agency with no
+    money left is approached only for a critical element the lead cannot build.
     """
     lead = proposal.lead
-    ok = table.active & (table.uncommitted > 0)
-    ok &= (table.capabilities >= proposal.kind.each_requires).all(axis=1)
+    kind = proposal.kind
+    # one with no money left may still build a critical element the lead cannot (and be paid)
+    crit = kind.elements.critical
+    needed = kind.elements.domain[crit], kind.elements.level[crit]
+    supplies = (table.capabilities[:, needed[0]] >= needed[1] - 1e-9) & ~(
+        table.capabilities[lead, needed[0]] >= needed[1] - 1e-9
+    )
+    ok = table.active & ((table.uncommitted > 0) | supplies.any(axis=1))
+    ok &= (table.capabilities >= kind.each_requires).all(axis=1)
     ok[lead] = False
     ok &= ~table.banned[lead]
     ok &= table.tension[lead] <= table.tolerance[lead]

@@ -58,6 +58,9 @@ _LIST_TYPES = {
     "withdrawn_years": pa.list_(pa.int64()),
     "dependent": pa.list_(pa.string()),
     "rival_dependent": pa.list_(pa.string()),
+    "depends_on": pa.list_(pa.string()),
+    "rights": pa.list_(pa.float64()),
+    "builders": pa.list_(pa.string()),
     "shares": pa.list_(pa.float64()),
     "gains": pa.list_(pa.float64()),
 }
@@ -95,6 +98,16 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                     for i, on in zip(m.members, m.depends_on, strict=True)
                     if any(blocs[j] != blocs[i] for j in on)
                 ],
+                "depends_on": [
+                    f"{names[i]}:{names[j]}"
+                    for i, on in zip(m.members, m.depends_on, strict=True)
+                    for j in on
+                ],
+                "rights": [float(r) for r in m.rights],
+                "builders": [
+                    f"{e}:{names[b]}"
+                    for e, b in zip(m.proposal.kind.elements.names, m.builders, strict=True)
+                ],
                 "joint": m.joint,
                 "start_year": m.start_year,
                 "end_year": m.end_year,
@@ -108,7 +121,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
     columns = [
         "mission_id", "kind", "lead", "members", "shares", "gains", "withdrawn", "withdrawn_years",
         "dependent",
-        "rival_dependent", "joint",
+        "rival_dependent", "depends_on", "rights", "builders", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)

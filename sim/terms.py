@@ -22,8 +22,8 @@ __all__ = ["NegotiationTable", "Terms"]
 class Terms:
     """The scenario's rules of negotiation, as plain numbers.
 
-    The last three are mechanisms, on in every scenario; tests switch one off
-    (``dataclasses.replace``) to show what it does.
+    The last three are mechanisms, on in every bundled scenario; switching one
+    off (``negotiation.weakest_link: false``...) shows what it does.
     """
 
     rule: str = "nash"
@@ -60,6 +60,9 @@ class Terms:
             instrument_bonus=dyn.instrument_bonus,
             success_exponent=dyn.success_exponent,
             power_by_budget=neg.bargaining_power == "budget",
+            lead_keeps_core=neg.lead_keeps_core,
+            weakest_link=neg.weakest_link,
+            outside_options=neg.outside_options,
         )
 
 

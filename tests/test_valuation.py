@@ -138,10 +138,21 @@ def test_no_stakes_when_the_coalition_cannot_fly(terms):
     no_crew = make_table(2, caps=[caps_of(science_instruments=1.0, crew=0.4)] * 2)
     assert _stakes([0], kind, no_crew, terms) is None
     assert _stakes([0, 1], kind, no_crew, terms) is None
-    # Able, but the partner cannot pay for the one element it would build.
+    # Able, but the partner cannot pay for the one element it would build: a
+    # critical one the lead buys from it (Soyuz seats), a non-critical one not.
     caps = [caps_of(science_instruments=1.0, crew=1.0)] * 2
     poor = make_table(2, caps=caps, budgets=[10.0, 0.1])  # 0.2 over two years < 0.44
-    assert _stakes([0, 1], kind, poor, terms) is None
+    bought = _stakes([0, 1], kind, poor, terms)
+    assert bought.assignment.builder.tolist() == [0, 1]
+    assert bought.assignment.payer.tolist() == [0, 0]
+    assert bought.pay[1] == 0.0 and bought.dependence[1] == 0.0
+    lab_only = make_kind(
+        elements=make_elements(
+            ("lab", "science_instruments", 0.5, 0.6, False),
+            ("camera", "science_instruments", 0.5, 0.4, False),
+        )
+    )
+    assert _stakes([0, 1], lab_only, poor, terms) is None
     assert _stakes([0], kind, poor, terms) is not None
     # Three members for two elements: somebody would bring nothing.
     assert _stakes([0, 1, 2], kind, make_table(3, caps=[caps[0]] * 3), terms) is None

@@ -25,6 +25,15 @@ from sim.patterns.checks import (
     two_blocs,
     within_bloc_ratio_falls,
 )
+from sim.patterns.deals import (
+    SHUTTLE_GAP,
+    STATION_YEARS,
+    budgets_committed,
+    crew_on_soyuz,
+    juniors_lead_own,
+    lead_pays_most,
+    station_club,
+)
 from sim.patterns.view import RunView
 
 __all__ = ["PATTERNS", "Pattern"]
@@ -244,6 +253,71 @@ PATTERNS: dict[str, Pattern] = {
             value_label="modularity of the 2021-on joint-mission network",
             threshold=0.3,
             agencies=("NASA", "CNSA"),
+        ),
+        Pattern(
+            name="lead_pays_most",
+            claim="The agency that leads a joint mission pays the largest share of it "
+            "(Hubble, Cassini, JWST, Rosetta, the ISS).",
+            tolerance="in over half of the joint missions without a withdrawal, the lead's "
+            "share of the cost is the largest",
+            mechanism="each member pays for the elements it builds, and the lead keeps the "
+            "core, the largest element, when it can build it (negotiation.lead_keeps_core)",
+            required=0.9,
+            check=lead_pays_most,
+            value_label="share of joint missions whose lead pays most",
+            threshold=0.5,
+        ),
+        Pattern(
+            name="budgets_committed",
+            claim="Most of the largest agency's budget is committed in any year.",
+            tolerance="median over the run's years of (budget - uncommitted) / budget of the "
+            "agency with the largest starting budget > 0.5",
+            mechanism="a committed base for operations, workforce and infrastructure "
+            "(agencies.NAME.committed_share) and proposals sized to the mission budget "
+            "with oversubscription (dynamics.proposal_rate)",
+            required=0.9,
+            check=budgets_committed,
+            value_label="median committed share of the largest budget",
+            threshold=0.5,
+        ),
+        Pattern(
+            name="juniors_lead_own",
+            claim="ESA, JAXA and CNSA lead missions of their own as well as joint ones.",
+            tolerance="each of them present leads at least one solo and one joint mission",
+            mechanism="rights are partly rival (negotiation.rival_share): a partner takes a "
+            "part of the benefits, so a lead that can fly alone goes joint only when "
+            "partners save it more than they take",
+            required=0.7,
+            check=juniors_lead_own,
+            value_label="how many of ESA, JAXA, CNSA lead both",
+            agencies=("ESA", "JAXA", "CNSA"),
+        ),
+        Pattern(
+            name="crew_on_soyuz",
+            claim=f"After the Shuttle's retirement NASA's crewed missions depend on Soyuz "
+            f"until Crew Dragon ({SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}).",
+            tolerance=f"every crewed mission with NASA begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]} "
+            "has Roscosmos building an element NASA cannot (crew transport)",
+            mechanism="crew transport is a critical element: only a member able to build it "
+            "can, and without one the mission cannot fly (negotiation.weakest_link)",
+            required=0.9,
+            check=crew_on_soyuz,
+            value_label="NASA crewed missions begun in the Shuttle gap",
+            agencies=("NASA", "Roscosmos"),
+        ),
+        Pattern(
+            name="station_club",
+            claim=f"A station club of four or more partners forms in the 1990s "
+            f"({STATION_YEARS[0]}-{STATION_YEARS[1]}) without being declared.",
+            tolerance="the largest coalition of a station kind begun in those years has "
+            ">= 4 members",
+            mechanism="budgets that bind leave the largest agency short of a station's cost; "
+            "partners build the elements they do best (modules, arm, service module)",
+            required=0.5,
+            check=station_club,
+            value_label="largest station coalition begun 1993-2000",
+            threshold=4.0,
+            agencies=("NASA",),
         ),
     )
 }

@@ -197,6 +197,17 @@ class NegotiationSpec(_Frozen):
             "time, data priority) and divided by rights; the rest every member enjoys"
         ),
     )
+    lead_keeps_core: bool = Field(
+        default=True, description="mechanism switch (for ablation): the lead builds the core"
+    )
+    weakest_link: bool = Field(
+        default=True,
+        description="mechanism switch (for ablation): critical elements need an able builder",
+    )
+    outside_options: bool = Field(
+        default=True,
+        description="mechanism switch (for ablation): partners' outside options bind",
+    )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
     trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
     distrust: Probability = 0.3

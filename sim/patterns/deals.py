@@ -1,0 +1,108 @@
+"""Checks of who builds what and who pays (issue #13): ``check(run) -> (value, passed)``.
+
+The record: the owner of a mission funds its core and most of its cost
+(Hubble, Cassini, JWST, the ISS); budgets are mostly committed; agencies fly
+missions of their own as well as joint ones; a crewed mission flies with
+someone who can carry crew, which after the Shuttle's retirement in 2011 left
+NASA's crews on Soyuz until Crew Dragon (2020); the ISS partnership formed
+as a club of five agencies in the 1990s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.patterns.view import RunView, everyone
+
+__all__ = [
+    "SHUTTLE_GAP",
+    "STATION_YEARS",
+    "budgets_committed",
+    "crew_on_soyuz",
+    "juniors_lead_own",
+    "lead_pays_most",
+    "station_club",
+]
+
+SHUTTLE_GAP = (2011, 2019)  # Shuttle retired July 2011; Crew Dragon Demo-2 in May 2020
+STATION_YEARS = (1993, 2000)  # Gore-Chernomyrdin (1993) to the first crew aboard (2000)
+
+
+def _in_run(run: RunView):
+    """Missions negotiated during the run (not those declared under way at its start)."""
+    m = run.missions
+    return m[m.start_year >= run.spec.start_year]
+
+
+def lead_pays_most(run: RunView) -> tuple[float, bool]:
+    """Share of joint missions (no withdrawals) whose lead pays the largest share."""
+    m = _in_run(run)
+    m = m[m.joint & (m.withdrawn.map(len) == 0)]
+    if m.empty:
+        return float("nan"), False
+    most = [
+        members[int(np.argmax(shares))] == lead or max(shares) - shares[members.index(lead)] < 1e-9
+        for lead, members, shares in zip(m.lead, m.members, m.shares, strict=True)
+    ]
+    share = float(np.mean(most))
+    return share, share > 0.5
+
+
+def budgets_committed(run: RunView) -> tuple[float, bool]:
+    """Median share of the largest agency's budget committed, over the run's years."""
+    spec = run.spec
+    largest = max(spec.agencies, key=lambda name: spec.agencies[name].budget)
+    a = run.agencies[run.agencies.agency == largest]
+    if a.empty:
+        return float("nan"), False
+    committed = float(np.median(1.0 - a.uncommitted_budget / a.budget))
+    return committed, committed > 0.5
+
+
+def juniors_lead_own(
+    run: RunView, juniors: tuple[str, ...] = ("ESA", "JAXA", "CNSA")
+) -> tuple[float, bool]:
+    """How many of ``juniors`` lead at least one solo and one joint mission."""
+    m = _in_run(run)
+    present = [j for j in juniors if j in run.spec.agencies]
+    both = sum(
+        bool(((m.lead == j) & ~m.joint).any() and ((m.lead == j) & m.joint).any()) for j in present
+    )
+    return float(both), both == len(present)
+
+
+def _needs_crew(run: RunView) -> set[str]:
+    kinds = run.spec.missions
+    return {
+        name
+        for name, k in kinds.items()
+        if (k.elements and any(e.domain == "crew" for e in k.elements.values()))
+        or (k.requires and k.requires.get("crew", 0.0) > 0)
+    }
+
+
+def crew_on_soyuz(run: RunView) -> tuple[float, bool]:
+    """NASA's crewed missions begun in the Shuttle gap; passes when each depends on Roscosmos."""
+    m = _in_run(run)
+    first, last = SHUTTLE_GAP
+    gap = m[m.kind.isin(_needs_crew(run)) & m.start_year.between(first, last)]
+    gap = gap[everyone(gap).map(lambda x: "NASA" in x).astype(bool)]
+    on_soyuz = gap.depends_on.map(lambda d: "NASA:Roscosmos" in d)
+    return float(len(gap)), bool(on_soyuz.all())
+
+
+def station_club(run: RunView) -> tuple[float, bool]:
+    """Largest coalition of a station kind begun 1993-2000; passes at four or more."""
+    m = _in_run(run)
+    kinds = run.spec.missions
+    stations = {
+        name
+        for name, k in kinds.items()
+        if k.max_partners >= 3
+        and k.elements
+        and any(e.domain == "station" for e in k.elements.values())
+    }
+    first, last = STATION_YEARS
+    club = m[m.kind.isin(stations) & m.start_year.between(first, last)]
+    size = int(everyone(club).map(len).max()) if not club.empty else 0
+    return float(size), size >= 4
