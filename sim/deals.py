@@ -29,7 +29,7 @@ DEAL_COLUMNS = (
     "mission_id",
     "elements",
     "pays",
-    "rights",
+    "rights_share",
     "value",
     "outside_option",
     "coverage",
@@ -51,7 +51,7 @@ def deal_rows(
     ``declined`` (approached, not in it); ``outcome`` is ``joint``, ``solo``
     or ``none``, and ``failed_talks`` says whether some coalition could have
     gained but found no split every member accepted. ``pays`` (US$ bn, in all),
-    ``rights`` (share of the mission's rival benefits), ``value`` (US$ bn, what
+    ``rights_share`` (of the mission's rival benefits), ``value`` (US$ bn, what
     the mission is worth to it at those rights) and ``elements`` (``+``-joined)
     are zero or empty for a party that is not a member; ``outside_option`` is
     what each party would gain flying the mission alone (US$ bn, 0 when it cannot).
@@ -76,7 +76,7 @@ def deal_rows(
             "mission_id": mission_id,
             "elements": "",
             "pays": 0.0,
-            "rights": 0.0,
+            "rights_share": 0.0,
             "value": 0.0,
             "outside_option": float(outside.get(j, 0.0)),
             "coverage": deal.coverage,
@@ -91,7 +91,7 @@ def deal_rows(
             row |= {
                 "elements": "+".join(built),
                 "pays": float(deal.shares[k] * deal.cost),
-                "rights": float(deal.rights[k]),
+                "rights_share": float(deal.rights[k]),
                 "value": float(deal.values[k]),
             }
         rows.append(row)

@@ -460,12 +460,12 @@ def test_expected_proposals_follow_budget_events(write_yaml):
         write_yaml(
             MINIMAL.replace(
                 "delta: -0.2}",
-                "delta: -0.2}\n  - {year: 2000, kind: budget, agencies: [A, B], factor: 4.0}",
+                "delta: -0.2}\n  - {year: 2000, kind: budget, agencies: [A, B], factor: 2.0}",
             ),
             "b.yaml",
         )
     )
-    # sqrt(4) = 2: proposals double when budgets quadruple, from the first year
+    # proposals follow the mission budget: they double when budgets double
     assert expected_proposals(doubled) == pytest.approx(2 * expected_proposals(flat))
 
 
