@@ -41,6 +41,7 @@ __all__ = [
     "build_quality",
     "complete",
     "complete_due",
+    "cost_saved",
     "pay",
     "progress",
     "recount_commitments",
@@ -71,6 +72,7 @@ class LifecycleParams:
     """The scenario's ``dynamics`` and ``negotiation`` rates the lifecycle uses (ODD 7.11-7.13)."""
 
     min_coverage: float
+    rival_share: float
     export_sensitivity: float
     success_exponent: float
     instrument_bonus: float
@@ -89,6 +91,7 @@ class LifecycleParams:
         neg, dyn = scenario.negotiation, scenario.dynamics
         return cls(
             min_coverage=neg.min_coverage,
+            rival_share=neg.rival_share,
             export_sensitivity=neg.export_sensitivity,
             success_exponent=dyn.success_exponent,
             instrument_bonus=dyn.instrument_bonus,
@@ -124,7 +127,20 @@ class World(Protocol):
     log: YearLog
 
 
-def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
+def cost_saved(mission: Mission, alone: float, rival_share: float) -> float:
+    """What the members of a joint mission saved against getting their part alone.
+
+    A member's part is what it gets of the mission's science and prestige:
+    all of the shared part and its rights to the rival part, ``1 - rival_share
+    + rival_share * rights``; getting as much alone would cost that fraction of
+    the mission's cost ``alone``. Saved is that, less what it paid, summed over
+    members (negative when integration costs more than the partners bring).
+    """
+    part = 1.0 - rival_share + rival_share * mission.rights
+    return float((part * alone - mission.shares * mission.cost).sum())
+
+
+def start(world: World, proposal: Proposal, deal: Deal, params: LifecycleParams) -> Mission:
     """Commit ``deal`` on ``proposal`` into a mission under way from this year.
 
     The funding pool pays the subsidy; each member books its expected gain
@@ -147,6 +163,7 @@ def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
         depends_on=[list(d) for d in deal.depends_on],
         rights=np.asarray(deal.rights, float),
         builders=deal.builders,
+        countries=len({world.agencies[i].country for i in members}),
     )
     world.policies.pool -= deal.subsidy
     world.missions.append(mission)
@@ -163,7 +180,7 @@ def start(world: World, proposal: Proposal, deal: Deal) -> Mission:
             agency.solo_started += 1
     if mission.joint:
         world.relations.record_joint(members)
-        world.log.cost_saved += len(members) * proposal.cost - deal.cost
+        world.log.cost_saved += cost_saved(mission, proposal.cost, params.rival_share)
     return mission
 
 
@@ -200,6 +217,7 @@ def start_under_way(
             depends_on=depends_on(members, builder, fit),
             rights=shares,
             builders=tuple(members[b] for b in builder),
+            countries=len({world.agencies[i].country for i in members}),
         )
         mission.paid = shares * kind.cost * elapsed / kind.duration
         world.missions.append(mission)

@@ -7,8 +7,6 @@ it uses (``active``, ``bloc_names``, ``relations``, ``log``, ``ongoing``,
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 __all__ = [
@@ -155,8 +153,11 @@ def science_output(world) -> float:
 def cost_saved(world) -> float:
     """What members of this year's joint missions saved (US$ billion).
 
-    Each member would have paid the whole base cost flying alone; the
-    coalition pays the base cost plus integration overhead.
+    Each member compares what it paid with what getting its own part of the
+    mission alone would cost (``sim.lifecycle.cost_saved``): the shared part
+    of the science and prestige and its rights to the rest, at the mission's
+    cost without partners. Before issue #13 every member was credited with
+    the whole mission's cost.
     """
     return float(world.log.cost_saved)
 
@@ -177,9 +178,19 @@ def failed_negotiations(world) -> int:
 
 
 def duplication(world) -> int:
-    """Solo missions started this year beyond the first of their kind."""
-    kinds = Counter(m.proposal.kind.kind for m in world.log.started if not m.joint)
-    return sum(c - 1 for c in kinds.values() if c > 1)
+    """Missions of one kind started this year by different countries, beyond the first.
+
+    Per kind, the number of countries leading a mission of it this year, less
+    one: two space telescopes begun by NASA and ESA count 1; NASA's second
+    telescope counts 0 (it is a programme, not a duplication), and neither
+    does a joint mission, which flies once for all its members.
+    """
+    countries: dict[str, set[str]] = {}
+    for m in world.log.started:
+        countries.setdefault(m.proposal.kind.kind, set()).add(
+            world.agencies[m.proposal.lead].country
+        )
+    return sum(len(c) - 1 for c in countries.values())
 
 
 def fairness_gini(world) -> float:

@@ -113,6 +113,7 @@ class Mission:
     depends_on: list[list[int]] = field(default_factory=list)  # per member, at agreement
     rights: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per member, at agreement
     builders: tuple[int, ...] = ()  # the agency building each element of the kind
+    countries: int = 0  # distinct countries that signed (0: not recorded, count agencies)
     gains: np.ndarray = field(default_factory=lambda: np.zeros(0))  # value - share * cost, signed
     paid: np.ndarray = field(init=False)
     outcome: Outcome = Outcome.ONGOING
@@ -126,7 +127,15 @@ class Mission:
 
     @property
     def joint(self) -> bool:
-        """Whether more than one agency signed up (withdrawals do not change it)."""
+        """Whether agencies of two or more countries signed up (withdrawals do not change it).
+
+        Two agencies of one country (CNSA and CMSA) flying together are one
+        national programme, not international partners; ESA counts as a
+        country of its own ("Europe"), so a national agency flying with ESA
+        (CNES with ESA) is a joint mission, as their bilateral agreements are.
+        """
+        if self.countries:
+            return self.countries > 1
         return len(self.members) + len(self.withdrawn) > 1
 
     def yearly_payments(self) -> np.ndarray:

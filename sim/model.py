@@ -195,7 +195,7 @@ class SpaceCooperationModel(mesa.Model):
                 self.log.failed_negotiations += 1
             mission_id = -1
             if deal.agreement is not Agreement.NONE:
-                mission = lifecycle.start(self, proposal, deal)
+                mission = lifecycle.start(self, proposal, deal, self.params)
                 mission_id = mission.mission_id
                 uncommitted[list(deal.members)] -= mission.yearly_payments()
                 np.maximum(uncommitted, 0.0, out=uncommitted)

@@ -128,7 +128,7 @@ def test_a_joint_deal_starts_a_mission_and_is_booked_once(world):
         builders=(0, 1),
         depends_on=((1,), ()),
     )
-    mission = lc.start(world, proposal, deal)
+    mission = lc.start(world, proposal, deal, world.params)
     assert world.missions == [mission] and world.ongoing == [mission]
     np.testing.assert_allclose(mission.rights, [0.6, 0.4])
     assert mission.builders == (0, 1)
@@ -136,7 +136,11 @@ def test_a_joint_deal_starts_a_mission_and_is_booked_once(world):
     assert world.log.started == [mission]
     assert mission.members == [0, 1] and mission.years_left == kind.duration
     assert world.policies.pool == pytest.approx(0.6)  # the pool paid the subsidy
-    assert world.log.cost_saved == pytest.approx(2 * 3.0 - 3.3)
+    # each member's part: the shared 70 % and its rights to the rival 30 %, at the
+    # cost alone (3.0), less what it paid (half of 3.3 each)
+    rival = world.spec.negotiation.rival_share
+    parts = 1 - rival + rival * np.array([0.6, 0.4])
+    assert world.log.cost_saved == pytest.approx((parts * 3.0).sum() - 3.3)
     np.testing.assert_allclose(mission.gains, [2.0 - 1.65, 2.0 - 1.65])
     assert world.agencies[0].net_benefit == pytest.approx(0.35 / 10.0)
     assert [a.joint_started for a in world.agencies] == [1, 1, 0]

@@ -13,10 +13,10 @@ from sim.model import YearLog
 from sim.registry import model_reporters
 
 
-def mission(members, kind="probe", cost=1.0):
+def mission(members, kind="probe", cost=1.0, countries=0):
     m = Mission(
         mission_id=0,
-        proposal=proposal(make_kind(kind=kind)),
+        proposal=proposal(make_kind(kind=kind), lead=members[0]),
         members=list(members),
         shares=np.full(len(members), 1 / len(members)),
         cost=cost,
@@ -25,6 +25,7 @@ def mission(members, kind="probe", cost=1.0):
         start_year=2000,
         years_left=2,
         values=np.ones(len(members)),
+        countries=countries,
     )
     return m
 
@@ -37,6 +38,7 @@ def world(
     tension=None,
     trust=None,
     active=None,
+    countries=None,
     **log,
 ):
     tension = np.zeros((n, n)) if tension is None else np.asarray(tension, float)
@@ -49,6 +51,7 @@ def world(
         log=YearLog(started=list(started), **log),
         ongoing=list(ongoing),
         net_benefit=np.zeros(n),
+        agencies=[SimpleNamespace(country=c) for c in countries or [f"C{i}" for i in range(n)]],
     )
 
 
@@ -113,17 +116,31 @@ def test_yearly_tallies_pass_through():
     assert metrics.failed_negotiations(w) == 3
 
 
-def test_duplication_counts_repeated_solo_kinds():
+def test_duplication_counts_countries_flying_the_same_kind_apart():
     w = world(
         started=[
             mission([0], "probe"),
             mission([1], "probe"),
             mission([2], "probe"),
+            mission([0], "probe"),  # its own second probe: a programme, not a duplicate
             mission([3], "telescope"),
-            mission([0, 1], "telescope"),
+            mission([0, 1], "telescope"),  # led by 0: a second country on telescopes
         ]
     )
-    assert metrics.duplication(w) == 2
+    assert metrics.duplication(w) == 2 + 1
+    # two agencies of one country are one national programme
+    same = world(
+        started=[mission([0], "probe"), mission([1], "probe")], countries=["A", "A", "B", "C"]
+    )
+    assert metrics.duplication(same) == 0
+
+
+def test_two_agencies_of_one_country_are_not_a_joint_mission():
+    national = mission([0, 1], countries=1)
+    international = mission([0, 2], countries=2)
+    w = world(started=[national, international])
+    assert not national.joint and international.joint
+    assert metrics.joint_missions_started(w) == 1
 
 
 def test_gini():
