@@ -6,7 +6,8 @@ level it needs and its share of the cost. In a joint mission every member
 builds and pays for the elements it is given, in kind (ESA's Columbus, Canada's
 arm, Russia's Soyuz). :func:`assign` decides who builds what:
 
-1. the lead keeps the core (the first element) when it can build it;
+1. the lead keeps the core (the first element) when it can build it, and
+   takes any element it builds as well as a partner (it is the prime);
 2. every member builds at least one element (a partner that brings nothing
    is not a partner in a barter);
 3. a critical element (a launch, crew transport) goes only to a member able
@@ -15,7 +16,8 @@ arm, Russia's Soyuz). :func:`assign` decides who builds what:
    build is that member's before anything else is shared out;
 4. the rest go by comparative advantage: a linear assignment (Kuhn 1955)
    gives each member without an element the one it does best relative to the
-   others, then each element left goes to the member that builds it best;
+   others, then each element left goes to the member that builds it best
+   (ties: the lead, then the earlier partner);
 5. nobody pays more than its money allows: a member pays for what it builds,
    except a critical element built by a member that cannot pay for it, which
    the member with the most money left buys (NASA bought Zarya in 1994 and
@@ -241,7 +243,11 @@ def assign(
     rest = [e for e in range(n_el) if builder[e] < 0]
     rest.sort(key=lambda e: -share[e])  # the biggest first; ties in catalog order
     for e in rest:
-        ranked = sorted((k for k in range(m) if builds[k][e]), key=lambda k: (-fits[k][e], k))
+        ranked = sorted(
+            (k for k in range(m) if builds[k][e]),
+            # ties: the lead (the prime contractor), or without it the one with most money left
+            key=lambda k: (-fits[k][e], k if lead_keeps_core else spent[k] - funds[k]),
+        )
         if not any(give(e, k) for k in ranked):  # the best builder that it can be paid for
             return None
     parts = [0.0] * m
