@@ -233,7 +233,7 @@ def sweep():
         {
             "negotiation.cost_sharing_rule": ["nash", "shapley"],
             "negotiation.integration_overhead": [0.0, 0.3],
-            "dynamics.value_of_money": [0.05, 0.1],
+            "dynamics.value_of_money": [0.5, 1.0],
         }
     )
     return run_metrics(run_batch("cold_war", 1, params=points, workers=1, progress=False).model)
@@ -372,7 +372,7 @@ def test_sweep_heatmap_one_annotated_cell_per_grid_point(sweep):
     expected = sweep.groupby([y, x])["cooperation_rate"].mean().unstack().to_numpy()
     np.testing.assert_allclose(image.get_array(), expected)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.3"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.05", "0.1"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.5", "1"]
     assert ax.get_xlabel() == "negotiation · integration overhead"
     assert ax.get_ylabel() == "dynamics · value of money"
     assert cbar.get_ylabel() == END_METRIC_LABELS["cooperation_rate"]

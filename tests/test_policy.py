@@ -92,12 +92,15 @@ def test_lifting_export_controls_lets_nasa_and_cnsa_fly_together(base):
         return after.members.map(lambda x: "NASA" in x and "CNSA" in x).groupby(after.run_id).sum()
 
     assert together(base).sum() == 0
-    assert together(lever).mean() >= 1.0
+    # 0.6 a run since issue #13 (about 4 before): the deal must also pay the lead
+    assert together(lever).mean() >= 0.3
 
 
 def test_proportional_shares_fail_more_often_than_nash(base):
     lever, b = _runs(_batch({"negotiation.cost_sharing_rule": "proportional"})), _runs(base)
-    assert lever.failed_negotiations.mean() > 2 * b.failed_negotiations.mean()
+    # 1.7 times as often since issue #13 (rights in proportion to what each builds
+    # leave a member below its outside option more often than a bargained split)
+    assert lever.failed_negotiations.mean() > 1.4 * b.failed_negotiations.mean()
     assert lever.cooperation_rate.mean() < b.cooperation_rate.mean()
 
 
@@ -130,11 +133,15 @@ def test_a_policy_event_is_validated_like_the_field(write_yaml):
         load_scenario(path)
 
 
-def test_funding_pool_costs_autonomy(base):
+def test_funding_pool_costs_science_per_dollar(base):
+    # The pool pays for joint missions whatever their science, so each dollar
+    # spent buys less (0.88 -> 0.73 points per US$ bn at 0.15). Before issue #13
+    # it also cost autonomy; with partners building what they do best it no
+    # longer does (0.901 -> 0.902).
     from sim.summary import tradeoff_metrics
 
     lever = _batch({"policies.funding_pool": 0.15})
     assert (
-        tradeoff_metrics(lever.model, lever.missions).autonomy.mean()
-        < tradeoff_metrics(base.model, base.missions).autonomy.mean()
+        tradeoff_metrics(lever.model, lever.missions).science_per_dollar.mean()
+        < tradeoff_metrics(base.model, base.missions).science_per_dollar.mean() - 0.05
     )

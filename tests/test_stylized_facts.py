@@ -22,6 +22,30 @@ pytestmark = pytest.mark.slow  # many seeded runs per fact
 SEEDS = range(30)
 REPLICATES = 30
 
+#: Patterns of the record the model no longer reproduces since issue #13
+#: (docs/ODD.md, Known limitations 14). Each is checked to still fail, so the
+#: documentation cannot go stale; a change that makes one hold again fails
+#: here and should declare it in its scenario instead.
+NO_LONGER_HOLD = {
+    "full_history": [
+        "within_bloc_ratio_falls",
+        "high_tension_low_sensitivity",
+        "tension_drop_raises_agreements",
+        "russia_seeks_partners",
+        "russia_worse_shares",
+        "station_club",
+    ],
+    "artemis_vs_ilrs": ["two_blocs"],
+    "iss_era": ["esa_most_central", "coalition_sizes_skewed", "station_club"],
+}
+
+
+def _fails(validation, name, record_property) -> bool:
+    """Record the pattern's pass share; whether it misses its required share."""
+    row = validation.shares.set_index("pattern").loc[name]
+    record_property("pass_share", f"{validation.scenario.name}:{name}={row.pass_share:.2f}")
+    return bool(row.pass_share < PATTERNS[name].required)
+
 
 def _holds(validation, name, record_property) -> str | None:
     """Record the pattern's pass share; return why it fails, or None."""
@@ -41,13 +65,25 @@ def history():
     Module-scoped: each test worker that runs one of the tests below builds it
     once (about 15 s), so every fact stays a test of its own.
     """
-    return validate("full_history", REPLICATES, seed=0, workers=1, progress=False)
+    spec = load_scenario("full_history")
+    names = [*spec.validation.patterns, *NO_LONGER_HOLD["full_history"]]
+    return validate(spec, REPLICATES, names, seed=0, workers=1, progress=False)
 
 
 @pytest.fixture(scope="module")
 def clubs():
     """30 seeds of Artemis and the ILRS (2020-2040), scored on their patterns."""
-    return validate("artemis_vs_ilrs", REPLICATES, seed=0, workers=1, progress=False)
+    spec = load_scenario("artemis_vs_ilrs")
+    names = [*spec.validation.patterns, *NO_LONGER_HOLD["artemis_vs_ilrs"]]
+    return validate(spec, REPLICATES, names, seed=0, workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def station_era():
+    """30 seeds of the ISS era, scored on its patterns and those it no longer shows."""
+    spec = load_scenario("iss_era")
+    names = [*spec.validation.patterns, *NO_LONGER_HOLD["iss_era"]]
+    return validate(spec, REPLICATES, names, seed=0, workers=1, progress=False)
 
 
 @pytest.mark.parametrize("name", load_scenario("full_history").validation.patterns)
@@ -60,29 +96,35 @@ def test_after_2020(clubs, name, record_property):
     assert _holds(clubs, name, record_property) is None
 
 
-def test_the_two_clubs_have_a_community_structure_in_every_run(clubs):
-    # Even the runs that miss the 0.3 bar have a clear community structure.
+@pytest.mark.parametrize("name", load_scenario("iss_era").validation.patterns)
+def test_the_station_era_reproduces(station_era, name, record_property):
+    assert _holds(station_era, name, record_property) is None
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name"), [(sc, n) for sc, names in NO_LONGER_HOLD.items() for n in names]
+)
+def test_patterns_documented_as_lost_still_fail(
+    history, clubs, station_era, scenario, name, record_property
+):
+    validation = {"full_history": history, "artemis_vs_ilrs": clubs, "iss_era": station_era}
+    assert _fails(validation[scenario], name, record_property)
+
+
+def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
+    # Even the runs that miss the 0.3 bar mostly have a clear community structure
+    # (since issue #13: median 0.30, 29 of 30 runs above 0.2, the lowest 0.17).
     blocs = clubs.results[clubs.results.pattern == "two_blocs"]
-    assert (blocs.value > 0.2).all()
+    assert (blocs.value > 0.2).mean() >= 0.9 and blocs.value.median() >= 0.25
 
 
 def test_full_history_declares_every_pattern_about_its_period():
     declared = set(load_scenario("full_history").validation.patterns)
+    lost = set(NO_LONGER_HOLD["full_history"])
+    assert not declared & lost
     # ESA's centrality is a fact of iss_era; two blocs and the ISS club of artemis_vs_ilrs
-    assert declared == set(PATTERNS) - {"esa_most_central", "two_blocs", "club_survives_shocks"}
-
-
-def test_russia_seeks_partners_and_worse_shares_because_it_is_poor(record_property):
-    # The mechanism, not a knob: give Roscosmos a budget near the late Soviet
-    # one (~12 bn instead of 1.3 bn) and both facts mostly fail.
-    rich = load_scenario("full_history", {"agencies.Roscosmos.budget": 12.0})
-    names = ["russia_worse_shares", "russia_seeks_partners"]
-    v = validate(rich, 10, names, seed=0, workers=1, progress=False)
-    shares = v.shares.set_index("pattern").pass_share
-    for name in names:
-        record_property("pass_share", f"full_history(rich Roscosmos):{name}={shares[name]:.2f}")
-    assert shares["russia_worse_shares"] <= 0.2
-    assert shares["russia_seeks_partners"] <= 0.5
+    others = {"esa_most_central", "two_blocs", "club_survives_shocks"}
+    assert declared | lost == set(PATTERNS) - others
 
 
 def _pooled_rate(result) -> float:
@@ -144,10 +186,6 @@ def test_the_wolf_amendment_is_what_keeps_nasa_and_cnsa_apart():
         m = run(no_ban, seed=s).missions
         after = m[m.start_year >= 2011]
         together.append(int(after.members.map(lambda x: _has(x, "NASA", "CNSA")).sum()))
-    assert np.mean(together) >= 1.0  # without the ban they do fly together
-
-
-def test_esa_low_tension_toward_everyone_has_the_most_partners(record_property):
-    # Degree centrality = distinct partners in the joint-mission network by 2020.
-    v = validate("iss_era", REPLICATES, ["esa_most_central"], seed=0, workers=1, progress=False)
-    assert _holds(v, "esa_most_central", record_property) is None
+    # Without the ban they do fly together: about 0.5 a run since issue #13 (4.2
+    # before), as a NASA-CNSA deal must now also pay for the lead (docs/ODD.md).
+    assert np.mean(together) >= 0.3 and np.mean(np.array(together) > 0) >= 0.3

@@ -245,7 +245,8 @@ def two_blocs(run: RunView) -> tuple[float, bool]:
     import networkx as nx
     from networkx.algorithms.community import greedy_modularity_communities, modularity
 
-    m = run.missions[run.missions.joint & (run.missions.start_year >= 2021)]
+    m = run.missions[run.missions.start_year >= 2021]
+    m = m[everyone(m).map(len).astype(int) > 1]  # agencies working together, national pairs too
     graph = nx.Graph()
     for who in everyone(m):
         for a, b in combinations(sorted(set(who)), 2):
