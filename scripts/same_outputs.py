@@ -3,8 +3,9 @@
 For every bundled scenario (or those named) and seeds 0-4, run
 ``spacecoop run SCENARIO --seed N --no-plots --out DIR`` once with this working
 tree and once with ``COMMIT`` (exported with ``git archive`` into a temporary
-folder, run with this project's virtual environment), and compare the four
-Parquet tables (model, agencies, pairs, missions) byte for byte.
+folder, run with this project's virtual environment), and compare the
+Parquet tables both write (model, agencies, pairs, missions, and deals since
+issue #13) byte for byte; a table only one of them writes is reported.
 
 Usage::
 
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("model", "agencies", "pairs", "missions")
+TABLES = ("model", "agencies", "pairs", "missions", "deals")
 
 
 def _export(commit: str, into: Path) -> None:
@@ -76,11 +77,13 @@ def main() -> int:
                 for label, tree in (("then", tmp_path / "tree"), ("now", ROOT)):
                     outs[label] = tmp_path / label / f"{name}-{seed}"
                     _run(tree, name, seed, outs[label])
+                files = {k: {t: d / f"{t}.parquet" for t in TABLES} for k, d in outs.items()}
                 moved = [
                     t
                     for t in TABLES
-                    if (outs["then"] / f"{t}.parquet").read_bytes()
-                    != (outs["now"] / f"{t}.parquet").read_bytes()
+                    if files["then"][t].exists() or files["now"][t].exists()
+                    if not (files["then"][t].exists() and files["now"][t].exists())
+                    or files["then"][t].read_bytes() != files["now"][t].read_bytes()
                 ]
                 differ += [f"{name} seed {seed}: {t}" for t in moved]
                 print(f"{name} seed {seed}: {'differs: ' + ', '.join(moved) if moved else 'same'}")

@@ -280,6 +280,8 @@ def test_calibrate_keeps_points_where_every_pattern_holds(tmp_path, capsys):
     assert set(posterior.param) == {
         "negotiation.political_cost",
         "negotiation.integration_overhead",
+        "negotiation.rival_share",
+        "dynamics.value_of_money",
         "negotiation.distrust",
         "dynamics.trust_gain",
         "dynamics.trust_loss_withdrawal",
