@@ -1,4 +1,4 @@
-"""A run's directory on disk: its four tables and ``run.json``, each file complete or absent."""
+"""A run's directory on disk: its five tables and ``run.json``, each file complete or absent."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ __all__ = ["read_run", "write_csv", "write_tables"]
 def write_tables(
     result: RunResult, out: Path, fmt: str = "parquet", about: dict | None = None
 ) -> list[Path]:
-    """Write the run's four tables and ``run.json`` into ``out``, each file complete or absent.
+    """Write the run's five tables and ``run.json`` into ``out``, each file complete or absent.
 
     Every file is written under a temporary name and renamed into place, so an
     interrupted write never leaves a half-written table that looks complete.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,7 +54,7 @@ def tradeoff_lines(
         ax.fill_between(xs, rows.ci_low, rows.ci_high, alpha=0.25, color="tab:blue", gid="ci_band")
         ax.plot(xs, rows["mean"], marker="o", color="tab:blue", linewidth=2)
         better = {1: "higher is better", -1: "lower is better"}.get(BETTER.get(metric, 0), "")
-        ax.set_title(_end_label(metric), fontsize=_TITLE_SIZE)
+        ax.set_title(textwrap.fill(_end_label(metric), 38), fontsize=_TITLE_SIZE)  # no overlap
         if better:
             ax.text(0.99, 0.02, better, transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=10, color="0.4")  # fmt: skip
