@@ -394,10 +394,10 @@ def complete(
             world.agencies[i].prestige += (
                 mission.proposal.prestige / m + kind.joint_prestige * t * (m > 1)
             )
-        if world.policies.open_data > 0:  # open data: others read the results too
+        if world.policies.levers.open_data > 0:  # open data: others read the results too
             for a in world.agencies:
                 if world.active[a.index] and a.index not in members:
-                    a.science += world.policies.open_data * science
+                    a.science += world.policies.levers.open_data * science
         if m > 1:
             world.relations.succeed(members, params.trust_gain, params.diplomacy)
     else:
@@ -422,17 +422,17 @@ def transfer(world: World, mission: Mission, params: LifecycleParams) -> None:
     rows, cols = np.asarray(members)[:, None], used[None, :]
     caps = world.capabilities[rows, cols]
     best = caps.argmax(axis=0)
-    controlled = policies.export_controls and kind.sensitivity >= params.export_sensitivity
+    controlled = policies.levers.export_controls and kind.sensitivity >= params.export_sensitivity
     rate = np.full(len(members), params.transfer_rate)
     emerging = world.capabilities[members].mean(axis=1) < EMERGING_CAPABILITY
-    rate[emerging] += policies.capacity_building
+    rate[emerging] += policies.levers.capacity_building
     gains = np.zeros_like(caps)
     for col, b in enumerate(best):
         src = members[b]
         for row, i in enumerate(members):
             if i == src:
                 continue
-            if policies.export_controls and world.relations.banned[i, src]:
+            if policies.levers.export_controls and world.relations.banned[i, src]:
                 continue
             if controlled and world.bloc_names[i] != world.bloc_names[src]:
                 continue

@@ -136,7 +136,9 @@ class SpaceCooperationModel(mesa.Model):
             for mission in [m for m in self.ongoing if i in m.members]:
                 lifecycle.withdraw(self, mission, int(i), self.params)
         for a in self.agencies:  # the funding pool takes its share of each active budget
-            a.pool_contribution = self.policies.funding_pool * a.budget * self.active[a.index]
+            a.pool_contribution = (
+                self.policies.levers.funding_pool * a.budget * self.active[a.index]
+            )
             self.policies.pool += a.pool_contribution
         lifecycle.recount_commitments(self)
 
@@ -153,11 +155,11 @@ class SpaceCooperationModel(mesa.Model):
         terms = replace(
             self.terms,
             overhead=policies.overhead(self.terms.overhead),
-            pool_cap=policies.funding_pool_cap,
+            pool_cap=policies.levers.funding_pool_cap,
         )
         banned = (
             self.relations.banned
-            if policies.export_controls
+            if policies.levers.export_controls
             else np.zeros_like(self.relations.banned)
         )
         rivalries = self.spec.dynamics.rivalry * rivalry(

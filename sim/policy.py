@@ -41,30 +41,29 @@ EMERGING_CAPABILITY = 0.35
 
 @dataclass(slots=True)
 class Policies:
-    """The levers in force this year, and the money in the joint-mission pool."""
+    """The levers in force this year, and the money in the joint-mission pool.
 
-    funding_pool: float = 0.0
-    funding_pool_cap: float = 0.5
-    open_data: float = 0.0
-    export_controls: bool = True
-    capacity_building: float = 0.0
-    standards: float = 0.0
-    treaty: float = 0.0
+    ``levers`` starts as the scenario's ``policies`` section; a ``policy``
+    event replaces it with one lever switched (the record stays frozen and
+    validated, and a lever is declared once, in the schema).
+    """
+
+    levers: PolicySpec
     pool: float = 0.0
 
     @classmethod
     def from_spec(cls, spec: PolicySpec) -> Policies:
         """The levers as the scenario sets them at the start."""
-        return cls(**spec.model_dump())
+        return cls(spec)
 
     def set(self, lever: str, value: bool | float) -> None:
         """Switch a lever (from a ``policy`` event)."""
-        setattr(self, lever, value)
+        self.levers = self.levers.model_copy(update={lever: value})
 
     def overhead(self, kappa: float) -> float:
         """Integration overhead per extra partner under the standards in force."""
-        return kappa * (1.0 - self.standards)
+        return kappa * (1.0 - self.levers.standards)
 
     def drift_target(self, baseline: np.ndarray) -> np.ndarray:
         """Where tension drifts to under the treaty in force."""
-        return baseline * (1.0 - self.treaty)
+        return baseline * (1.0 - self.levers.treaty)

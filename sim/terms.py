@@ -7,13 +7,13 @@ arrays, so valuation, cost sharing and negotiation stay pure functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.scenario import DynamicsSpec, NegotiationSpec, Scenario
 
 __all__ = ["NegotiationTable", "Terms"]
 
@@ -22,31 +22,48 @@ __all__ = ["NegotiationTable", "Terms"]
 class Terms:
     """The scenario's rules of negotiation, as plain numbers.
 
-    The last three are mechanisms, on in every bundled scenario; switching one
-    off (``negotiation.weakest_link: false``...) shows what it does.
+    Built from the scenario (:meth:`from_scenario`), or from the schema's
+    defaults (:meth:`of`), so no default is written twice. ``lead_keeps_core``,
+    ``weakest_link`` and ``outside_options`` are mechanisms, on in every
+    bundled scenario; switching one off shows what it does.
     """
 
-    rule: str = "nash"
-    cash: bool = False  # transfers: "cash" instead of in-kind
-    min_coverage: float = 0.6
-    overhead: float = 0.2
-    political_cost: float = 1.0
-    candidates: int = 4
-    trust_weight: float = 0.5
-    distrust: float = 0.3
-    rival_share: float = 0.5  # share of a mission's value divided by rights; the rest is shared
-    instrument_bonus: float = 0.1
-    success_exponent: float = 1.0
-    power_by_budget: bool = False
-    pool_cap: float = 0.0  # most of a joint mission's cost the funding pool pays
-    lead_keeps_core: bool = True
-    weakest_link: bool = True
-    outside_options: bool = True
+    rule: str
+    cash: bool  # transfers: "cash" instead of in-kind
+    min_coverage: float
+    overhead: float
+    political_cost: float
+    candidates: int
+    trust_weight: float
+    distrust: float
+    rival_share: float  # share of a mission's value divided by rights; the rest is shared
+    instrument_bonus: float
+    success_exponent: float
+    power_by_budget: bool
+    lead_keeps_core: bool
+    weakest_link: bool
+    outside_options: bool
+    pool_cap: float = 0.0  # most of a joint mission's cost the funding pool pays (a lever)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Terms:
         """The rules as ``scenario`` sets them (levers in force are applied per year)."""
-        neg, dyn = scenario.negotiation, scenario.dynamics
+        return cls.from_specs(scenario.negotiation, scenario.dynamics)
+
+    @classmethod
+    def of(cls, **changes: Any) -> Terms:
+        """The schema's default rules with ``changes`` (for examples and tests).
+
+        >>> Terms.of(rule="shapley").rule, Terms.of().min_coverage
+        ('shapley', 0.6)
+        """
+        from sim.scenario import DynamicsSpec, NegotiationSpec
+
+        return replace(cls.from_specs(NegotiationSpec(), DynamicsSpec()), **changes)
+
+    @classmethod
+    def from_specs(cls, neg: NegotiationSpec, dyn: DynamicsSpec) -> Terms:
+        """The rules of a scenario's ``negotiation`` and ``dynamics`` sections."""
         return cls(
             rule=neg.cost_sharing_rule,
             cash=neg.transfers == "cash",

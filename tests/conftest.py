@@ -96,13 +96,14 @@ def kind():
 
 @pytest.fixture
 def terms():
-    return Terms(
+    return Terms.of(
         rule="nash",
         min_coverage=0.6,
         overhead=0.1,
         political_cost=1.0,
         distrust=0.0,
         instrument_bonus=0.2,
+        rival_share=0.5,  # the hand-worked values of the tests assume half rival
     )
 
 

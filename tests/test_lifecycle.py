@@ -344,7 +344,7 @@ def test_the_weaker_member_closes_part_of_its_gap(world, params):
     caps = world.capabilities.copy()
     lc.transfer(world, mission, params)
     gap = caps[0, used] - caps[2, used]
-    rate = params.transfer_rate + world.policies.capacity_building
+    rate = params.transfer_rate + world.policies.levers.capacity_building
     np.testing.assert_allclose(world.capabilities[2, used], caps[2, used] + rate * gap)
     np.testing.assert_array_equal(world.capabilities[0], caps[0])  # the best gives, loses nothing
 

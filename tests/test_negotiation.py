@@ -116,7 +116,7 @@ def test_a_lead_short_of_money_takes_a_partner_and_pays_within_its_means(terms):
 
 @pytest.mark.parametrize("rule", ["nash", "proportional", "shapley"])
 def test_every_rule_yields_valid_shares_and_rights(kind, rule):
-    terms = Terms(rule=rule, min_coverage=0.6, overhead=0.1, distrust=0.0, instrument_bonus=0.2)
+    terms = Terms.of(rule=rule, min_coverage=0.6, overhead=0.1, distrust=0.0, instrument_bonus=0.2)
     caps = [caps_of(launch=0.8), caps_of(science_instruments=0.8), caps_of(launch=0.6)]
     deal = negotiate(proposal(kind), make_table(3, caps=caps, price=0.5), terms)
     assert deal.agreement is Agreement.JOINT

@@ -112,9 +112,9 @@ def test_a_policy_event_switches_a_lever_from_its_year(write_yaml):
     model = SpaceCooperationModel(scenario=load_scenario(path), rng=0)
     while model.year < 2004:
         model.step()
-    assert model.policies.treaty == 0.0
+    assert model.policies.levers.treaty == 0.0
     model.step()
-    assert model.policies.treaty == 0.8
+    assert model.policies.levers.treaty == 0.8
     before = model.relations.tension.copy()
     model.step()
     assert np.all(model.relations.tension <= before + 1e-12)

@@ -51,7 +51,7 @@ def test_success_chance_is_reliability_times_coverage_to_a_power():
 
 def test_coalition_cost_adds_overhead_per_partner_and_draws_on_the_pool():
     kind = make_kind(cost=10.0)
-    terms = Terms(overhead=0.2, pool_cap=0.25)
+    terms = Terms.of(overhead=0.2, pool_cap=0.25)
     assert coalition_cost(proposal(kind), 1, terms, pool=100.0) == (10.0, 0.0)  # solo: no pool
     paid, subsidy = coalition_cost(proposal(kind), 3, terms, pool=100.0)
     assert (paid, subsidy) == pytest.approx((14.0 * 0.75, 14.0 * 0.25))
@@ -188,7 +188,7 @@ def test_political_cost_grows_with_tension_times_sensitivity(terms):
 
 
 def test_distrust_discounts_a_joint_mission(kind):
-    terms = Terms(distrust=0.5, overhead=0.1, instrument_bonus=0.2)
+    terms = Terms.of(distrust=0.5, overhead=0.1, instrument_bonus=0.2)
     trusting = _stakes([0, 1], kind, make_table(2, caps=SPLIT_CAPS), terms)
     wary = _stakes([0, 1], kind, make_table(2, caps=SPLIT_CAPS, trust=0.4), terms)
     assert_allclose(wary.rate, trusting.rate * (1 - 0.5 * 0.6))

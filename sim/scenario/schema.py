@@ -181,7 +181,7 @@ class NegotiationSpec(_Frozen):
         ),
     )
     integration_overhead: float = _bounded(
-        0.0, 10.0, "extra cost per partner, as a share", default=0.2
+        0.0, 10.0, "extra cost per partner, as a share", default=0.1
     )
     min_coverage: Probability = 0.6
     political_cost: float = _bounded(
@@ -191,7 +191,7 @@ class NegotiationSpec(_Frozen):
         default=1.0,
     )
     rival_share: Probability = Field(
-        default=0.5,
+        default=0.3,
         description=(
             "share of a mission's science and prestige that is rival (utilisation, crew "
             "time, data priority) and divided by rights; the rest every member enjoys"
