@@ -1,8 +1,9 @@
 """The mission lifecycle: commit, pay, withdraw, complete, learn and transfer.
 
-Functions over the state of the world (a :class:`World`: the agencies, their
-capabilities, relations, policies and the list of missions), each taking the
-rates it uses from one :class:`LifecycleParams` built once from the scenario.
+Functions over the state of the world (a :class:`~sim.world.World`: the
+agencies, their capabilities, relations, policies and the list of missions),
+each taking the rates it uses from one :class:`~sim.world.LifecycleParams`
+built once from the scenario (both in :mod:`sim.world`, re-exported here).
 :class:`~sim.model.SpaceCooperationModel` is a :class:`World` and calls them
 in this order every year (docs/ODD.md, Process overview, step 5)::
 
@@ -18,19 +19,17 @@ is read from ``world.policies``, never copied into the parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.elements import assign, build_fit
 from sim.mission import Mission, MissionKind, Outcome, Proposal
-from sim.policy import EMERGING_CAPABILITY, Policies
-from sim.relations import Relations
+from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
+from sim.world import LifecycleParams, World, YearLog, build_quality
 
 if TYPE_CHECKING:
-    from sim.agency import Agency
     from sim.negotiation import Deal
     from sim.scenario import Scenario
 
@@ -53,78 +52,6 @@ __all__ = [
     "withdraw_over_budget",
     "withdraw_over_tension",
 ]
-
-
-@dataclass(slots=True)
-class YearLog:
-    """What happened this year, for the metrics."""
-
-    started: list[Mission] = field(default_factory=list)
-    science: float = 0.0
-    cost_saved: float = 0.0
-    withdrawals: int = 0
-    failures: int = 0
-    failed_negotiations: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LifecycleParams:
-    """The scenario's ``dynamics`` and ``negotiation`` rates the lifecycle uses (ODD 7.11-7.13)."""
-
-    min_coverage: float
-    rival_share: float
-    export_sensitivity: float
-    success_exponent: float
-    instrument_bonus: float
-    learning_rate: float
-    transfer_rate: float
-    trust_gain: float
-    trust_loss_failure: float
-    trust_loss_withdrawal: float
-    diplomacy: float
-    sunk_cost: float
-    lock_in: float
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
-        """The parameters as ``scenario`` sets them."""
-        neg, dyn = scenario.negotiation, scenario.dynamics
-        return cls(
-            min_coverage=neg.min_coverage,
-            rival_share=neg.rival_share,
-            export_sensitivity=neg.export_sensitivity,
-            success_exponent=dyn.success_exponent,
-            instrument_bonus=dyn.instrument_bonus,
-            learning_rate=dyn.learning_rate,
-            transfer_rate=dyn.transfer_rate,
-            trust_gain=dyn.trust_gain,
-            trust_loss_failure=dyn.trust_loss_failure,
-            trust_loss_withdrawal=dyn.trust_loss_withdrawal,
-            diplomacy=dyn.diplomacy,
-            sunk_cost=dyn.sunk_cost,
-            lock_in=dyn.lock_in,
-        )
-
-
-class World(Protocol):
-    """The state the lifecycle reads and changes; a ``SpaceCooperationModel`` is one.
-
-    ``capabilities`` is ``(n, K)`` with each agency's ``capabilities`` a view
-    of its row; ``active``, ``bloc_names`` and ``tolerance`` are ``(n,)``.
-    """
-
-    year: int
-    agencies: list[Agency]
-    index: dict[str, int]
-    capabilities: np.ndarray
-    active: np.ndarray
-    bloc_names: np.ndarray
-    tolerance: np.ndarray
-    relations: Relations
-    policies: Policies
-    missions: list[Mission]
-    ongoing: list[Mission]
-    log: YearLog
 
 
 def cost_saved(mission: Mission, alone: float, rival_share: float) -> float:
@@ -223,14 +150,6 @@ def start_under_way(
         world.missions.append(mission)
         world.ongoing.append(mission)
     recount_commitments(world)
-
-
-def build_quality(world: World, members: list[int], kind: MissionKind) -> float:
-    """How well ``members`` as they are now build ``kind``'s elements (0 when they cannot)."""
-    fit = build_fit(world.capabilities[members], kind.elements)
-    money = np.full(len(members), np.inf)
-    plan = assign(fit, kind.elements, money, kind.cost, every_member_builds=False)
-    return plan.quality if plan is not None else 0.0
 
 
 def recount_commitments(world: World) -> None:
