@@ -19,12 +19,17 @@ def test_python_examples_run():
         exec(compile(code, "README.md", "exec"), {})
 
 
-def test_yaml_example_is_a_valid_scenario(tmp_path):
-    (yaml_text,) = _blocks("yaml")
+def test_yaml_examples_are_valid_scenarios(tmp_path):
+    no_wolf, flagship = _blocks("yaml")
     path = tmp_path / "no_wolf.yaml"
-    path.write_text(yaml_text)
+    path.write_text(no_wolf)
     sc = load_scenario(path)
     assert sc.name == "no_wolf_amendment" and sc.events == []
+    path = tmp_path / "flagship.yaml"
+    path.write_text(flagship)
+    sc = load_scenario(path)
+    elements = sc.missions["flagship_telescope"].elements
+    assert next(iter(elements)) == "telescope_and_bus" and elements["launch"].critical
 
 
 def test_readme_names_the_two_commands():
