@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from sim.mission import MissionKind, Proposal
+from sim.proposing import proposal_mix, proposals_per_year
 from sim.scenario import DOMAINS, AgencySpec, DynamicsSpec
 
 if TYPE_CHECKING:
@@ -102,14 +103,13 @@ class Agency(mesa.Agent):
         if envelope <= 0 or not open_kinds:
             return []
         cost = np.array([k.cost for k in open_kinds])
-        duration = np.array([k.duration for k in open_kinds])
-        afford = np.minimum(envelope * duration / cost, 1.0)
         own = np.array([self._own_coverage(k) for k in open_kinds])
-        weights = np.array([k.weight for k in open_kinds]) * (0.25 + own) * afford
-        if weights.sum() <= 0:
+        weight = np.array([k.weight for k in open_kinds])
+        duration = np.array([k.duration for k in open_kinds])
+        p = proposal_mix(weight, own, cost, duration, envelope)
+        if p is None:
             return []
-        p = weights / weights.sum()
-        count = rng.poisson(dynamics.proposal_rate * envelope / float(p @ cost))
+        count = rng.poisson(proposals_per_year(dynamics.proposal_rate, envelope, p, cost))
         if count == 0:
             return []
         picks = rng.choice(len(open_kinds), size=count, p=p)

@@ -472,7 +472,7 @@ def test_expected_proposals_follow_budget_events(write_yaml):
 @pytest.mark.slow
 def test_a_run_at_the_work_limit_takes_seconds():
     sc = load_scenario(
-        "full_history", {"dynamics.proposal_rate": 7.0, "dynamics.budget_scale": 4.0}
+        "full_history", {"dynamics.proposal_rate": 5.0, "dynamics.budget_scale": 4.0}
     )
     assert MAX_PROPOSALS / 2 < expected_proposals(sc) <= MAX_PROPOSALS
     start = time.perf_counter()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
+from sim.proposing import proposal_mix, proposals_per_year
 from sim.scenario.document import Scenario
 from sim.scenario.events import EVENT_KINDS, BudgetEvent
 from sim.scenario.reading import Lines, Path_, ScenarioError, dotted, line_of
-from sim.scenario.schema import RelationsSpec
+from sim.scenario.schema import AgencySpec, MissionSpec, RelationsSpec
 
 __all__ = [
     "MAX_PROPOSALS",
@@ -115,17 +117,27 @@ MAX_PROPOSALS = 10_000
 MAX_SHAPLEY_PARTNERS = 6
 
 
+def _needs(kind: MissionSpec) -> dict[str, float]:
+    """A kind's requirement vector: the highest level per domain of its elements."""
+    if kind.elements is None:
+        return dict(kind.requires or {})
+    need: dict[str, float] = {}
+    for e in kind.elements.values():
+        need[e.domain] = max(need.get(e.domain, 0.0), e.level)
+    return need
+
+
 def expected_proposals(sc: Scenario) -> float:
     """The mean number of proposals a run of ``sc`` makes: the work it will take.
 
     Budgets are projected year by year from their growth and the budget
-    events, as the model moves them; an agency makes about ``proposal_rate``
-    times its mission budget (budget less committed base) over the mean cost
-    of what it proposes, here the catalog's mean cost by proposal weight.
+    events, as the model moves them (no growth in the start or founding
+    year); each active agency proposes as :meth:`sim.agency.Agency.propose`
+    does (:mod:`sim.proposing`), with its starting capabilities.
 
     >>> from sim.scenario import load_scenario
     >>> round(expected_proposals(load_scenario("cold_war")))
-    1879
+    134
     """
     dyn = sc.dynamics
     budget = {name: a.budget * dyn.budget_scale for name, a in sc.agencies.items()}
@@ -134,19 +146,43 @@ def expected_proposals(sc: Scenario) -> float:
     for ev in sc.events:
         if isinstance(ev, BudgetEvent):
             events.setdefault(ev.year, []).append(ev)
-    weights = sum(kind.weight for kind in sc.missions.values()) or 1.0
-    mean_cost = sum(kind.weight * kind.cost for kind in sc.missions.values()) / weights
+    kinds = list(sc.missions.values())
+    cost = np.array([k.cost for k in kinds])
+    duration = np.array([float(k.duration) for k in kinds])
+    weight = np.array([k.weight for k in kinds])
+    opens = np.array([k.available_from or sc.start_year for k in kinds])
+    needs = [_needs(k) for k in kinds]
+    own = {
+        name: np.array(
+            [
+                np.mean([min(a.capabilities.get(d, 0.0) / r, 1.0) for d, r in n.items() if r > 0])
+                for n in needs
+            ]
+        )
+        for name, a in sc.agencies.items()
+    }
+
+    def active(a: AgencySpec, year: int) -> bool:
+        return a.founded <= year and (a.dissolved is None or year < a.dissolved)
+
     total = 0.0
     for year in range(sc.start_year, sc.end_year + 1):
         for ev in events.get(year, ()):
             for name in ev.agencies:
                 budget[name] *= ev.factor if ev.factor is not None else 1.0
                 growth[name] = ev.growth if ev.growth is not None else growth[name]
+        is_open = opens <= year
         for name, a in sc.agencies.items():
-            if a.founded <= year and (a.dissolved is None or year < a.dissolved):
+            if not active(a, year):
+                continue
+            if year > sc.start_year and active(a, year - 1):
                 budget[name] *= 1.0 + growth[name]
-                envelope = budget[name] * (1.0 - a.committed_share)
-                total += dyn.proposal_rate * envelope / mean_cost
+            envelope = budget[name] * (1.0 - a.committed_share)
+            mix = proposal_mix(
+                weight[is_open], own[name][is_open], cost[is_open], duration[is_open], envelope
+            )
+            if envelope > 0 and mix is not None:
+                total += proposals_per_year(dyn.proposal_rate, envelope, mix, cost[is_open])
     return total
 
 
