@@ -510,3 +510,21 @@ def test_a_pair_given_twice_with_one_value_is_fine(write_yaml):
         )
     )
     assert load_scenario(path).relations.trust["B"]["A"] == 0.4
+
+
+def test_a_kind_gives_elements_or_requires_and_the_error_says_where(write_yaml, capsys):
+    both = write_yaml(
+        "extends: iss_era\nname: x\nmissions:\n  space_telescope:\n    requires: {launch: 0.5}\n"
+    )
+    assert main(["validate", str(both)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0  # one line
+    assert err.startswith(f"{both}:4: missions.space_telescope: give either 'requires'")
+    assert "inherited with elements" in err
+    shares = write_yaml(
+        "extends: iss_era\nname: y\nmissions:\n  space_telescope:\n    elements:\n"
+        "      launch: {domain: launch, level: 0.5, share: 0.3, critical: true}\n",
+        "y.yaml",
+    )
+    assert main(["validate", str(shares)]) == 2
+    assert "element shares add up to" in capsys.readouterr().err

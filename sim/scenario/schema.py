@@ -150,7 +150,10 @@ class MissionSpec(_Frozen):
     @model_validator(mode="after")
     def _one_breakdown(self) -> MissionSpec:
         if (self.requires is None) == (self.elements is None):
-            raise ValueError("give either 'requires' or 'elements', not both or neither")
+            raise ValueError(
+                "give either 'requires' or 'elements', not both or neither "
+                "(a kind inherited with elements keeps them: override its elements)"
+            )
         if self.elements is not None:
             total = sum(e.share for e in self.elements.values())
             if abs(total - 1.0) > 0.01:
