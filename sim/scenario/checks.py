@@ -120,7 +120,7 @@ MAX_SHAPLEY_PARTNERS = 6
 def _needs(kind: MissionSpec) -> dict[str, float]:
     """A kind's requirement vector: the highest level per domain of its elements."""
     if kind.elements is None:
-        return dict(kind.requires or {})
+        return {str(d): r for d, r in (kind.requires or {}).items()}
     need: dict[str, float] = {}
     for e in kind.elements.values():
         need[e.domain] = max(need.get(e.domain, 0.0), e.level)
@@ -152,15 +152,17 @@ def expected_proposals(sc: Scenario) -> float:
     weight = np.array([k.weight for k in kinds])
     opens = np.array([k.available_from or sc.start_year for k in kinds])
     needs = [_needs(k) for k in kinds]
-    own = {
-        name: np.array(
+
+    def own_coverage(a: AgencySpec) -> np.ndarray:
+        caps: dict[str, float] = {str(d): c for d, c in a.capabilities.items()}
+        return np.array(
             [
-                np.mean([min(a.capabilities.get(d, 0.0) / r, 1.0) for d, r in n.items() if r > 0])
+                np.mean([min(caps.get(d, 0.0) / r, 1.0) for d, r in n.items() if r > 0])
                 for n in needs
             ]
         )
-        for name, a in sc.agencies.items()
-    }
+
+    own = {name: own_coverage(a) for name, a in sc.agencies.items()}
 
     def active(a: AgencySpec, year: int) -> bool:
         return a.founded <= year and (a.dissolved is None or year < a.dissolved)
