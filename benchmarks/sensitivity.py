@@ -15,7 +15,7 @@ BOUNDS = {
     "policies.standards": (0.0, 1.0),
     "policies.open_data": (0.0, 1.0),
     "negotiation.integration_overhead": (0.0, 0.4),
-    "dynamics.value_of_money": (0.05, 0.2),
+    "dynamics.value_of_money": (0.5, 1.5),  # the calibration prior since issue #13
 }
 
 
