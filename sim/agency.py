@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from sim.mission import MissionKind, Proposal
-from sim.proposing import proposal_mix, proposals_per_year
+from sim.proposing import own_coverage, proposal_mix, proposals_per_year
 from sim.scenario import DOMAINS, AgencySpec, DynamicsSpec
 
 if TYPE_CHECKING:
@@ -129,9 +129,8 @@ class Agency(mesa.Agent):
         ]
 
     def _own_coverage(self, kind: MissionKind) -> float:
-        caps = self.capabilities.tolist()
-        fits = [min(caps[d] / r, 1.0) for d, r in enumerate(kind.requires.tolist()) if r > 0]
-        return sum(fits) / len(fits)
+        caps = dict(enumerate(self.capabilities.tolist()))
+        return own_coverage(caps, dict(enumerate(kind.requires.tolist())))
 
     def learn(self, requires: np.ndarray, rate: float) -> None:
         """Learning by doing: capability grows toward 1 in the domains used."""

@@ -59,8 +59,7 @@ def deal_rows(
     kind = proposal.kind
     members = list(deal.members)
     parties = [proposal.lead, *[j for j in deal.asked if j != proposal.lead]]
-    # a lead that cannot take part in its own proposal asks nobody and has no option
-    outside = dict(zip((proposal.lead, *deal.asked), deal.asked_outside or (0.0,), strict=True))
+    outside = dict(zip((proposal.lead, *deal.asked), deal.asked_outside, strict=True))
     rows = []
     for j in parties:
         row: dict[str, Any] = {

@@ -38,9 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import ElementSpec
 
 __all__ = ["CRITICAL_DOMAINS", "Assignment", "Elements", "assign", "build_fit"]
 
@@ -66,17 +70,17 @@ class Elements:
     critical: np.ndarray  # (E,) bool
 
     @classmethod
-    def declared(cls, elements: Mapping[str, object], domains: tuple[str, ...]) -> Elements:
+    def declared(cls, elements: Mapping[str, ElementSpec], domains: tuple[str, ...]) -> Elements:
         """From a scenario's ``elements`` (records with domain, level, share, critical)."""
         names = tuple(elements)
         specs = [elements[n] for n in names]
-        share = np.array([s.share for s in specs])  # type: ignore[attr-defined]
+        share = np.array([s.share for s in specs])
         return cls(
             names=names,
-            domain=np.array([domains.index(s.domain) for s in specs]),  # type: ignore[attr-defined]
-            level=np.array([s.level for s in specs]),  # type: ignore[attr-defined]
+            domain=np.array([domains.index(s.domain) for s in specs]),
+            level=np.array([s.level for s in specs]),
             share=share / share.sum(),
-            critical=np.array([s.critical for s in specs], bool),  # type: ignore[attr-defined]
+            critical=np.array([s.critical for s in specs], bool),
         )
 
     @classmethod

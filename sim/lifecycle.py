@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.elements import assign, build_fit
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
-from sim.world import LifecycleParams, World, YearLog, build_quality
+from sim.world import LifecycleParams, World, YearLog, as_built, build_quality
 
 if TYPE_CHECKING:
     from sim.negotiation import Deal
@@ -125,9 +124,7 @@ def start_under_way(
         members = [world.index[name] for name in uw.members]
         shares = np.asarray(uw.shares or [1.0 / len(members)] * len(members), float)
         elapsed = scenario.start_year - uw.started
-        fit = build_fit(world.capabilities[members], kind.elements)
-        money = np.full(len(members), np.inf)
-        plan = assign(fit, kind.elements, money, kind.cost, every_member_builds=False)
+        plan, fit = as_built(world, members, kind)
         builder = plan.builder if plan is not None else np.zeros(len(kind.elements.names), int)
         cov = plan.quality if plan is not None else 0.0
         mission = Mission(

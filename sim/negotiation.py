@@ -359,7 +359,8 @@ def negotiate(proposal: Proposal, table: NegotiationTable, terms: Terms) -> Deal
     lead = proposal.lead
     kind = proposal.kind
     if (table.capabilities[lead] < kind.each_requires).any():
-        return Deal(Agreement.NONE)  # cannot even take part in its own proposal
+        # cannot even take part in its own proposal: nobody asked, nothing to gain alone
+        return Deal(Agreement.NONE, asked_outside=(0.0,))
     fit = build_fit(table.capabilities, kind.elements)
     pool = _candidates(proposal, table, terms) if kind.max_partners > 0 else []
     talks = _Talks(proposal, table, terms, fit, np.zeros(len(table.active)))

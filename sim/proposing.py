@@ -7,9 +7,24 @@ starts, so the two cannot drift apart. See docs/ODD.md, 7.1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-__all__ = ["proposal_mix", "proposals_per_year"]
+__all__ = ["own_coverage", "proposal_mix", "proposals_per_year"]
+
+
+def own_coverage[K](capability: Mapping[K, float], requires: Mapping[K, float]) -> float:
+    """How far an agency alone meets a kind's requirements: mean of ``min(c / r, 1)``.
+
+    Plain mappings by domain (names or indices; a handful of entries), called
+    for every kind every year by every agency.
+
+    >>> own_coverage({"launch": 0.3}, {"launch": 0.6, "crew": 0.5})
+    0.25
+    """
+    fits = [min(capability.get(d, 0.0) / r, 1.0) for d, r in requires.items() if r > 0]
+    return sum(fits) / len(fits)
 
 
 def proposal_mix(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.elements import assign, build_fit
+from sim.elements import Assignment, assign, build_fit
 from sim.mission import Mission, MissionKind
 from sim.policy import Policies
 from sim.relations import Relations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sim.agency import Agency
     from sim.scenario import Scenario
 
-__all__ = ["LifecycleParams", "World", "YearLog", "build_quality"]
+__all__ = ["LifecycleParams", "World", "YearLog", "as_built", "build_quality"]
 
 
 @dataclass(slots=True)
@@ -98,9 +98,20 @@ class World(Protocol):
     log: YearLog
 
 
-def build_quality(world: World, members: list[int], kind: MissionKind) -> float:
-    """How well ``members`` as they are now build ``kind``'s elements (0 when they cannot)."""
+def as_built(
+    world: World, members: list[int], kind: MissionKind
+) -> tuple[Assignment | None, np.ndarray]:
+    """Who of ``members``, as they are now, would build each element, and their build fit.
+
+    Money is not asked and nobody has to build anything: this judges a
+    coalition already flying (or declared under way), not a deal.
+    """
     fit = build_fit(world.capabilities[members], kind.elements)
     money = np.full(len(members), np.inf)
-    plan = assign(fit, kind.elements, money, kind.cost, every_member_builds=False)
+    return assign(fit, kind.elements, money, kind.cost, every_member_builds=False), fit
+
+
+def build_quality(world: World, members: list[int], kind: MissionKind) -> float:
+    """How well ``members`` as they are now build ``kind``'s elements (0 when they cannot)."""
+    plan, _ = as_built(world, members, kind)
     return plan.quality if plan is not None else 0.0

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim.proposing import proposal_mix, proposals_per_year
+from sim.proposing import own_coverage, proposal_mix, proposals_per_year
 from sim.scenario.document import Scenario
 from sim.scenario.events import EVENT_KINDS, BudgetEvent
 from sim.scenario.reading import Lines, Path_, ScenarioError, dotted, line_of
@@ -153,16 +153,11 @@ def expected_proposals(sc: Scenario) -> float:
     opens = np.array([k.available_from or sc.start_year for k in kinds])
     needs = [_needs(k) for k in kinds]
 
-    def own_coverage(a: AgencySpec) -> np.ndarray:
+    def coverage_of(a: AgencySpec) -> np.ndarray:
         caps: dict[str, float] = {str(d): c for d, c in a.capabilities.items()}
-        return np.array(
-            [
-                np.mean([min(caps.get(d, 0.0) / r, 1.0) for d, r in n.items() if r > 0])
-                for n in needs
-            ]
-        )
+        return np.array([own_coverage(caps, n) for n in needs])
 
-    own = {name: own_coverage(a) for name, a in sc.agencies.items()}
+    own = {name: coverage_of(a) for name, a in sc.agencies.items()}
 
     def active(a: AgencySpec, year: int) -> bool:
         return a.founded <= year and (a.dissolved is None or year < a.dissolved)
