@@ -53,6 +53,7 @@ class Agency(mesa.Agent):
         self.budget = spec.budget * model.spec.dynamics.budget_scale
         self.growth = spec.budget_growth
         self.committed_share = spec.committed_share
+        self.cost_factor = spec.cost_factor
         self.tolerance = spec.tolerance
         self.motives = np.array(
             [
@@ -90,7 +91,8 @@ class Agency(mesa.Agent):
         (its budget less the committed base) funds in steady state, times
         ``proposal_rate``, the oversubscription (more ideas than money, so a
         new mission displaces another): the count is Poisson with mean
-        ``proposal_rate * envelope / mean cost of what it proposes`` (in steady state
+        ``proposal_rate * envelope / mean cost of what it proposes``, at its own
+        prices (its ``cost_factor`` times the catalog cost; in steady state
         a year's envelope pays for that many missions, whatever their duration).
         It proposes more often what it could nearly lead itself and afford
         (weight times ``0.25 + own coverage`` times the share of the cost its
@@ -102,7 +104,7 @@ class Agency(mesa.Agent):
         open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
         if envelope <= 0 or not open_kinds:
             return []
-        cost = np.array([k.cost for k in open_kinds])
+        cost = np.array([k.cost for k in open_kinds]) * self.cost_factor  # at its own prices
         own = np.array([self._own_coverage(k) for k in open_kinds])
         weight = np.array([k.weight for k in open_kinds])
         duration = np.array([k.duration for k in open_kinds])

@@ -16,12 +16,15 @@ arm, Russia's Soyuz). :func:`assign` decides who builds what:
    build is that member's before anything else is shared out;
 4. the rest go by comparative advantage: a linear assignment (Kuhn 1955)
    gives each member without an element the one it does best relative to the
-   others, then each element left goes to the member that builds it best
-   (ties: the lead, then the earlier partner);
-5. nobody pays more than its money allows: a member pays for what it builds,
-   except a critical element built by a member that cannot pay for it, which
-   the member with the most money left buys (NASA bought Zarya in 1994 and
-   Soyuz seats from 2006).
+   others, then each element left goes to the member that builds it best,
+   and among those equally good the cheapest (ties: the lead, then the
+   earlier partner);
+5. a member pays for what it builds at its own prices (its ``cost_factor``
+   times the element's catalog cost: Russia's Zarya and Soyuz, India's
+   Mangalyaan at a fraction of US prices), and nobody pays more than its
+   money allows, except a critical element built by a member that cannot pay
+   for it, which the member with the most money left buys at the builder's
+   price (NASA bought Zarya in 1994 and Soyuz seats from 2006).
 
 All of it is polynomial in the number of members and elements: no split is
 ever enumerated. See docs/ODD.md, 7.3.
@@ -125,15 +128,18 @@ class Assignment:
 
     ``builder[e]`` is the position in the coalition of the member building
     element ``e``; ``quality`` is the cost-weighted build fit (the mission's
-    coverage); ``parts[k]`` the share of the cost member ``k`` pays for: what it
-    builds, and the critical elements it buys from a member that builds them
-    but cannot pay (NASA's Soyuz seats, Zarya).
+    coverage); ``built[k]`` the share of the mission (by catalog cost) member
+    ``k`` builds, summing to one; ``parts[k]`` what it pays, in units of the
+    mission's catalog cost: what it builds at its own prices, and the critical
+    elements it buys at their builder's price from a member that cannot pay
+    (NASA's Soyuz seats, Zarya).
     """
 
     builder: np.ndarray  # (E,) int, positions in the coalition
     quality: float
     parts: np.ndarray  # (m,)
     payer: np.ndarray  # (E,) int: the builder, or the member that bought it from the builder
+    built: np.ndarray  # (m,) share of the mission each builds, at catalog cost
 
     def elements_of(self, k: int, elements: Elements) -> list[str]:
         """Names of the elements member ``k`` builds, in catalog order."""
@@ -146,6 +152,7 @@ def assign(
     money: np.ndarray,
     cost: float,
     *,
+    factor: np.ndarray | None = None,
     lead_keeps_core: bool = True,
     weakest_link: bool = True,
     every_member_builds: bool = True,
@@ -161,8 +168,11 @@ def assign(
     money : ndarray, shape (m,)
         The most each member can spend on the mission in total.
     cost : float
-        What the members pay between them (elements are paid in proportion to
-        their share of it).
+        The mission's catalog cost (with integration overhead, less any
+        subsidy): an element costs its share of it.
+    factor : ndarray, shape (m,), optional
+        Each member's cost factor: it pays ``factor`` times an element's cost
+        (default: one for all).
     lead_keeps_core, weakest_link : bool
         The mechanisms of steps 1 and 3 (switched off only to test them).
     every_member_builds : bool
@@ -186,14 +196,15 @@ def assign(
     funds = money.tolist()
     share = elements.share.tolist()
     critical = elements.critical.tolist()
-    price = [sh * cost for sh in share]
+    factors = [1.0] * m if factor is None else factor.tolist()
+    price = [[sh * cost * f for sh in share] for f in factors]  # (m, E): at the builder's prices
     able = [[f >= 1.0 - _EPS for f in row] for row in fits]
     # who may be given an element: an able member for a critical one (which a
     # richer member may buy from it), else one that can pay for it
     builds = [
         [
             (able[k][e] or not (weakest_link and critical[e]))
-            and (price[e] <= funds[k] + _EPS or (critical[e] and able[k][e]))
+            and (price[k][e] <= funds[k] + _EPS or (critical[e] and able[k][e]))
             for e in range(n_el)
         ]
         for k in range(m)
@@ -208,17 +219,18 @@ def assign(
 
     def give(e: int, k: int) -> bool:
         """``k`` builds ``e``; it pays, or (a critical element) the richest member buys it."""
-        if spent[k] + price[e] <= funds[k] + _EPS:
+        cost_e = price[k][e]
+        if spent[k] + cost_e <= funds[k] + _EPS:
             buyer = k
         elif critical[e]:
-            buyers = [j for j in range(m) if spent[j] + price[e] <= funds[j] + _EPS]
+            buyers = [j for j in range(m) if spent[j] + cost_e <= funds[j] + _EPS]
             if not buyers:
                 return False
             buyer = max(buyers, key=lambda j: (funds[j] - spent[j], -j))
         else:
             return False
         builder[e], payer[e] = k, buyer
-        spent[buyer] += price[e]
+        spent[buyer] += cost_e
         return True
 
     if lead_keeps_core and able[0][0] and builds[0][0]:
@@ -249,14 +261,22 @@ def assign(
     for e in rest:
         ranked = sorted(
             (k for k in range(m) if builds[k][e]),
-            # ties: the lead (the prime contractor), or without it the one with most money left
-            key=lambda k: (-fits[k][e], k if lead_keeps_core else spent[k] - funds[k]),
+            # the best, then the cheapest; ties: the lead (the prime contractor),
+            # or without it the one with most money left
+            key=lambda k: (
+                -fits[k][e],
+                factors[k],
+                k if lead_keeps_core else spent[k] - funds[k],
+            ),
         )
         if not any(give(e, k) for k in ranked):  # the best builder that it can be paid for
             return None
     parts = [0.0] * m
+    built = [0.0] * m
     quality = 0.0
     for e in range(n_el):
-        parts[payer[e]] += share[e]
-        quality += share[e] * fits[builder[e]][e]
-    return Assignment(np.array(builder), quality, np.array(parts), np.array(payer))
+        k = builder[e]
+        parts[payer[e]] += share[e] * factors[k]
+        built[k] += share[e]
+        quality += share[e] * fits[k][e]
+    return Assignment(np.array(builder), quality, np.array(parts), np.array(payer), np.array(built))

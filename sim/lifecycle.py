@@ -53,14 +53,15 @@ __all__ = [
 ]
 
 
-def cost_saved(mission: Mission, alone: float, rival_share: float) -> float:
+def cost_saved(mission: Mission, alone: np.ndarray, rival_share: float) -> float:
     """What the members of a joint mission saved against getting their part alone.
 
     A member's part is what it gets of the mission's science and prestige:
     all of the shared part and its rights to the rival part, ``1 - rival_share
     + rival_share * rights``; getting as much alone would cost that fraction of
-    the mission's cost ``alone``. Saved is that, less what it paid, summed over
-    members (negative when integration costs more than the partners bring).
+    what the mission would cost it alone (``alone``, per member, at its own
+    prices). Saved is that, less what it paid, summed over members (negative
+    when integration costs more than the partners bring).
     """
     part = 1.0 - rival_share + rival_share * mission.rights
     return float((part * alone - mission.shares * mission.cost).sum())
@@ -106,7 +107,8 @@ def start(world: World, proposal: Proposal, deal: Deal, params: LifecycleParams)
             agency.solo_started += 1
     if mission.joint:
         world.relations.record_joint(members)
-        world.log.cost_saved += cost_saved(mission, proposal.cost, params.rival_share)
+        alone = proposal.cost * np.array([world.agencies[i].cost_factor for i in members])
+        world.log.cost_saved += cost_saved(mission, alone, params.rival_share)
     return mission
 
 

@@ -55,6 +55,7 @@ class SpaceCooperationModel(mesa.Model):
         self.index = {a.name: a.index for a in self.agencies}
         self.bloc_names = np.array([a.bloc for a in self.agencies])
         self.tolerance = np.array([a.tolerance for a in self.agencies])
+        self.cost_factor = np.array([a.cost_factor for a in self.agencies])
         self.motives = np.stack([a.motives for a in self.agencies])
         self.relations = Relations.from_scenario(scenario)
         self.policies = Policies.from_spec(scenario.policies)
@@ -173,6 +174,7 @@ class SpaceCooperationModel(mesa.Model):
             rivalries,
             uncommitted,
             self.spec.dynamics.value_of_money,
+            self.cost_factor,
         )
         table = NegotiationTable(
             capabilities=self.capabilities,
@@ -186,6 +188,7 @@ class SpaceCooperationModel(mesa.Model):
             active=self.active,
             rivalry=rivalries,
             price=price,
+            cost_factor=self.cost_factor,
         )
         names = [a.name for a in self.agencies]
         for k in self.rng.permutation(len(proposals)):

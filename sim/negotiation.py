@@ -250,7 +250,8 @@ def _candidates(proposal: Proposal, table: NegotiationTable, terms: Terms) -> li
         return []
     fit = requirement_fit(table.capabilities, proposal.kind.requires)
     gain = np.maximum(fit[pool], fit[lead]).mean(axis=1) - fit[lead].mean()
-    afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / proposal.cost, 1.0)
+    own_cost = proposal.cost * table.cost_factor[pool]
+    afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / own_cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
     order = np.argsort(-score, kind="stable")[: terms.candidates]
     return [int(pool[k]) for k in order]

@@ -115,7 +115,7 @@ def _shapley_gains(
         sub = [j for j in range(m) if mask >> j & 1]
         s = stake if len(sub) == m else sub_stakes(sub)
         if s is not None:
-            gain = s.payoff(s.assignment.parts).sum() - outside[sub].sum()
+            gain = s.payoff(s.assignment.built).sum() - outside[sub].sum()
             worth[mask] = max(gain, 0.0)
     return shapley_value(worth) if worth[-1] > _EPS else None
 
@@ -138,7 +138,7 @@ def split(
     """
     m = len(stake.members)
     alpha = np.ones(m) if power is None else np.asarray(power, float) / np.mean(power)
-    built = stake.assignment.parts
+    built = stake.assignment.built
     if cash:
         rights = built
         base = stake.payoff(rights)

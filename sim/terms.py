@@ -104,4 +104,5 @@ class NegotiationTable:
     active: np.ndarray  # (n,) bool
     rivalry: np.ndarray  # (n,) how much a race with a peer raises prestige
     price: np.ndarray  # (n,) US$ bn a point is worth, before the cost weight
+    cost_factor: np.ndarray  # (n,) what each pays for an element, relative to catalog cost
     pool: float = 0.0  # money in the joint-mission funding pool

@@ -45,7 +45,7 @@ class Stakes:
 
     members: tuple[int, ...]
     assignment: Assignment
-    cost: float  # what the members pay between them
+    cost: float  # what the members pay between them, each at its own prices
     subsidy: float  # what the funding pool pays on top
     chance: float  # of success
     rate: np.ndarray  # (m,) money per unit of rights
@@ -149,6 +149,7 @@ def stakes(
         kind.elements,
         money,
         cost,
+        factor=table.cost_factor[idx],
         lead_keeps_core=terms.lead_keeps_core,
         weakest_link=terms.weakest_link,
     )
@@ -178,15 +179,16 @@ def stakes(
             * political.prod(axis=1)
         )
     rival = terms.rival_share
+    pay = plan.parts * cost  # each at its own prices
     return Stakes(
         members=tuple(members),
         assignment=plan,
-        cost=cost,
+        cost=float(pay.sum()),
         subsidy=subsidy,
         chance=chance,
         rate=factor * rival * whole,
         fixed=factor * ((1.0 - rival) * whole + diplomatic),
-        pay=plan.parts * cost,
+        pay=pay,
         dependence=dependence,
     )
 
@@ -198,6 +200,7 @@ def price_of_points(
     rivalry: np.ndarray,
     free: np.ndarray,
     value_of_money: float,
+    factor: np.ndarray | None = None,
 ) -> np.ndarray:
     """What a point is worth in money to each agency: its best forgone use of money.
 
@@ -205,7 +208,8 @@ def price_of_points(
     (flown alone at its own build quality ``fit_alone``) and funds them in
     that order out of its free yearly money ``free``; the first that no
     longer fits sets its price of money, the shadow price of its budget (the
-    dual of the fractional knapsack). An agency whose proposals all fit has
+    dual of the fractional knapsack); a proposal costs its lead ``factor``
+    (its cost factor, default one) times its catalog cost. An agency whose proposals all fit has
     money to spare: a point is worth ``value_of_money`` to it. Wealth thus
     counts once, through what a budget leaves unfunded, not as a multiplier.
 
@@ -222,8 +226,9 @@ def price_of_points(
         points = chance * (
             w[0] * proposal.science + w[1] * proposal.prestige * (1.0 + rivalry[proposal.lead])
         )
-        yearly = proposal.cost / proposal.kind.duration
-        ratios.setdefault(proposal.lead, []).append((points / proposal.cost, yearly))
+        cost = proposal.cost * (1.0 if factor is None else float(factor[proposal.lead]))
+        yearly = cost / proposal.kind.duration
+        ratios.setdefault(proposal.lead, []).append((points / cost, yearly))
     for i, options in ratios.items():
         spent = 0.0
         for ratio, yearly in sorted(options, key=lambda o: -o[0]):

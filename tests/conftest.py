@@ -84,6 +84,7 @@ def make_table(
         active=np.ones(n, bool),
         rivalry=np.zeros(n),
         price=np.broadcast_to(np.asarray(price, float), (n,)).copy(),
+        cost_factor=np.ones(n),
     )
     fields.update(kw)
     return NegotiationTable(**fields)

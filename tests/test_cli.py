@@ -226,21 +226,21 @@ def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
 @pytest.mark.slow
 def test_report_writes_markdown_html_and_a_plot_per_pattern(tmp_path, capsys):
     out = tmp_path / "report"
-    patterns = "russia_seeks_partners,trust_breaks_fast"
+    patterns = "tension_drop_raises_agreements,trust_breaks_fast"
     code = main(["report", "full_history", "--replicates", "3", "--workers", "1",
                  "--patterns", patterns, "--out", str(out)])  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
-    assert "russia_seeks_partners" in printed and "holds" in printed
+    assert "tension_drop_raises_agreements" in printed and "holds" in printed
     md = (out / "report.md").read_text()
-    assert "## russia_seeks_partners" in md and "img/trust_breaks_fast.png" in md
+    assert "## tension_drop_raises_agreements" in md and "img/trust_breaks_fast.png" in md
     assert "<h2 id='trust_breaks_fast'>" in (out / "report.html").read_text()
     assert sorted(p.name for p in (out / "img").glob("*.png")) == [
-        "russia_seeks_partners.png",
+        "tension_drop_raises_agreements.png",
         "trust_breaks_fast.png",
     ]
     shares = pd.read_csv(out / "patterns.csv")
-    assert list(shares.pattern) == ["russia_seeks_partners", "trust_breaks_fast"]
+    assert list(shares.pattern) == ["tension_drop_raises_agreements", "trust_breaks_fast"]
     assert len(pd.read_csv(out / "runs.csv")) == 6  # 3 runs x 2 patterns
 
 

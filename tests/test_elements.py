@@ -213,6 +213,39 @@ def test_money_limits_who_builds_what():
     assert plan.builder.tolist() == [0, 1, 1]
 
 
+def test_among_equally_good_builders_the_cheapest_builds_and_pays_its_own_prices():
+    el = make_elements(
+        ("core", "station", 0.5, 0.5, False),
+        ("arm", "robotics", 0.5, 0.2, False),
+        ("lab", "science_instruments", 0.5, 0.2, False),
+        ("launch", "launch", 0.5, 0.1, True),
+    )
+    fit = np.ones((2, 4))
+    # At equal prices the lead (the prime) takes every tie but the partner's one element.
+    same = assign(fit, el, RICH, 10.0)
+    assert same.builder.tolist() == [0, 1, 0, 0]
+    # A partner building at 40 % of catalog prices takes the ties: the lead keeps the core.
+    cheap = assign(fit, el, RICH, 10.0, factor=np.array([1.0, 0.4]))
+    assert cheap.builder.tolist() == [0, 1, 1, 1]
+    assert_allclose(cheap.built, [0.5, 0.5])  # by catalog value: what rights follow
+    assert_allclose(cheap.parts, [0.5, 0.5 * 0.4])  # what each pays, at its own prices
+    # Quality first: a cheaper builder that builds worse does not take the element.
+    worse = fit.copy()
+    worse[1, 1] = 0.9
+    assert assign(worse, el, RICH, 10.0, factor=np.array([1.0, 0.4])).builder[1] == 0
+
+
+def test_a_critical_element_bought_from_a_cheap_builder_costs_the_builders_price():
+    fit = STATION_FIT
+    # The partner alone can carry crew but has no money: the lead buys the soyuz at
+    # the partner's prices (Soyuz seats), and the partner's element counts as built by it.
+    plan = assign(fit, STATION, np.array([10.0, 0.0]), 1.0, factor=np.array([1.0, 0.5]))
+    assert plan.builder.tolist() == [0, 0, 1]
+    assert plan.payer.tolist() == [0, 0, 0]
+    assert_allclose(plan.parts, [0.6 + 0.2 + 0.2 * 0.5, 0.0])
+    assert_allclose(plan.built, [0.8, 0.2])
+
+
 STATION = make_elements(
     ("habitat", "station", 0.5, 0.6, False),
     ("lab", "science_instruments", 0.5, 0.2, False),
@@ -261,6 +294,7 @@ def test_any_assignment_builds_everything_within_money(data, m, n_el):
     assert plan.builder.min() >= 0 and plan.builder.max() < m
     assert set(plan.builder.tolist()) == set(range(m))  # every member builds
     assert plan.parts.sum() == pytest.approx(1.0)
+    assert_allclose(plan.built, plan.parts)  # at equal prices what each builds is what it pays
     assert np.all(plan.parts * 2.0 <= money + 1e-6)  # nobody pays more than it has
     assert np.all(fit[plan.builder[critical], np.nonzero(critical)[0]] >= 1.0 - 1e-9)
     assert plan.quality == pytest.approx(float(el.share @ fit[plan.builder, np.arange(n_el)]))

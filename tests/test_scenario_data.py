@@ -2,7 +2,7 @@
 
 An agency's budget in a given year is a fact about the world, not about the
 scenario that tells it: two bundled files that cover the same year must give
-the same agency the same budget, and the same committed share (issue #13).
+the same agency the same budget, the same committed share and cost factor (issue #13).
 """
 
 from itertools import combinations
@@ -118,15 +118,16 @@ def test_budgets_move_as_the_model_moves_them(write_yaml):
     assert budgets["B"] == pytest.approx({2003: 2.0, 2004: 3.0, 2005: 4.5})
 
 
+@pytest.mark.parametrize("field", ["committed_share", "cost_factor"])
 @pytest.mark.parametrize("first, second", list(combinations(BUNDLED, 2)))
-def test_an_agency_has_one_committed_share_across_scenarios(first, second):
+def test_an_agency_has_one_committed_share_and_cost_factor_across_scenarios(first, second, field):
     a, b = load_scenario(first), load_scenario(second)
     off = [
-        f"{name}: {a.agencies[name].committed_share} in {first}, "
-        f"{b.agencies[name].committed_share} in {second}"
+        f"{name}.{field}: {getattr(a.agencies[name], field)} in {first}, "
+        f"{getattr(b.agencies[name], field)} in {second}"
         for name in sorted(a.agencies.keys() & b.agencies.keys())
         if active_years(a, name) & active_years(b, name)
-        and a.agencies[name].committed_share != b.agencies[name].committed_share
+        and getattr(a.agencies[name], field) != getattr(b.agencies[name], field)
     ]
     assert not off, "\n".join(off)
 

@@ -20,7 +20,7 @@ def make_stake(rate, fixed, pay, parts=None, cost=None):
     builder = np.arange(m)  # one element each, in member order
     return Stakes(
         members=tuple(range(10, 10 + m)),
-        assignment=Assignment(builder, 1.0, parts, builder),
+        assignment=Assignment(builder, 1.0, parts, builder, parts),
         cost=cost,
         subsidy=0.0,
         chance=1.0,

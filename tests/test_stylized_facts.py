@@ -30,7 +30,6 @@ NO_LONGER_HOLD = {
     "full_history": [
         "within_bloc_ratio_falls",
         "high_tension_low_sensitivity",
-        "tension_drop_raises_agreements",
         "russia_seeks_partners",
         "russia_worse_shares",
         "station_club",

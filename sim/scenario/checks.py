@@ -137,7 +137,7 @@ def expected_proposals(sc: Scenario) -> float:
 
     >>> from sim.scenario import load_scenario
     >>> round(expected_proposals(load_scenario("cold_war")))
-    134
+    136
     """
     dyn = sc.dynamics
     budget = {name: a.budget * dyn.budget_scale for name, a in sc.agencies.items()}
@@ -175,11 +175,12 @@ def expected_proposals(sc: Scenario) -> float:
             if year > sc.start_year and active(a, year - 1):
                 budget[name] *= 1.0 + growth[name]
             envelope = budget[name] * (1.0 - a.committed_share)
+            own_cost = cost[is_open] * a.cost_factor
             mix = proposal_mix(
-                weight[is_open], own[name][is_open], cost[is_open], duration[is_open], envelope
+                weight[is_open], own[name][is_open], own_cost, duration[is_open], envelope
             )
             if envelope > 0 and mix is not None:
-                total += proposals_per_year(dyn.proposal_rate, envelope, mix, cost[is_open])
+                total += proposals_per_year(dyn.proposal_rate, envelope, mix, own_cost)
     return total
 
 

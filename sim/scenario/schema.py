@@ -101,6 +101,14 @@ class AgencySpec(_Frozen):
             "not free for new missions; 0.5 when not declared"
         ),
     )
+    cost_factor: Annotated[float, Field(gt=0.0, le=3.0)] = Field(
+        default=1.0,
+        description=(
+            "what the agency pays to build an element, relative to the catalog's "
+            "(US) cost: its price level at market exchange rates (World Bank price "
+            "level ratio); 1 when not declared"
+        ),
+    )
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
     tolerance: Probability = 0.8
