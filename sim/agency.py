@@ -54,6 +54,8 @@ class Agency(mesa.Agent):
         self.growth = spec.budget_growth
         self.committed_share = spec.committed_share
         self.cost_factor = spec.cost_factor
+        self.support = spec.support  # domestic support this year
+        self.support_level = spec.support  # what it returns to after a shock
         self.tolerance = spec.tolerance
         self.motives = np.array(
             [
@@ -76,6 +78,11 @@ class Agency(mesa.Agent):
     def is_active(self, year: int) -> bool:
         """Founded by ``year`` and not yet dissolved."""
         return self.founded <= year and (self.dissolved is None or year < self.dissolved)
+
+    @property
+    def envelope(self) -> float:
+        """Its mission budget: the budget less the committed base."""
+        return self.budget * (1.0 - self.committed_share)
 
     @property
     def uncommitted(self) -> float:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.domestic import cut_chance
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
@@ -205,6 +206,37 @@ def withdraw_over_budget(world: World, params: LifecycleParams) -> None:
             recount_commitments(world)
             if agency.committed <= agency.budget + 1e-9:
                 break
+
+
+def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator) -> None:
+    """Governments cancel parts of missions under way (docs/ODD.md 7.19).
+
+    Each member of each mission under way is cut with the chance of
+    :func:`sim.domestic.cut_chance` (its part's weight in its mission budget,
+    its government's support, its foreign partners, what is already paid): it leaves as in
+    :func:`withdraw`, its partners' trust in it falls, and a mission left
+    without the members it needs is cancelled.
+    """
+    agencies = world.agencies
+    for mission in list(world.ongoing):
+        if mission.outcome is not Outcome.ONGOING:
+            continue
+        members = list(mission.members)
+        idx = np.asarray(members)
+        country = np.array([agencies[i].country for i in members])
+        foreign = (country[None, :] != country[:, None]).sum(axis=1)
+        envelope = np.array([agencies[i].envelope for i in members])
+        weight = mission.yearly_payments() / np.maximum(envelope, 1e-9)
+        support = np.array([agencies[i].support for i in idx])
+        sunk = params.sunk_cost * progress(mission)
+        chance = cut_chance(
+            params.cancellation_hazard, params.commitment_protection, support, weight, foreign, sunk
+        )
+        draws = rng.random(len(members))
+        for i, p, u in zip(members, chance, draws, strict=True):
+            if u < p and mission.outcome is Outcome.ONGOING and i in mission.members:
+                world.log.domestic_cuts += 1
+                withdraw(world, mission, i, params)
 
 
 def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParams) -> None:

@@ -167,6 +167,11 @@ def withdrawals(world) -> int:
     return world.log.withdrawals
 
 
+def domestic_cuts(world) -> int:
+    """Parts of missions under way that a government cancelled this year (docs/ODD.md 7.19)."""
+    return world.log.domestic_cuts
+
+
 def failures(world) -> int:
     """Missions that ended in failure this year."""
     return world.log.failures

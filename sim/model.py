@@ -56,6 +56,8 @@ class SpaceCooperationModel(mesa.Model):
         self.bloc_names = np.array([a.bloc for a in self.agencies])
         self.tolerance = np.array([a.tolerance for a in self.agencies])
         self.cost_factor = np.array([a.cost_factor for a in self.agencies])
+        countries = {c: k for k, c in enumerate(dict.fromkeys(a.country for a in self.agencies))}
+        self.country = np.array([countries[a.country] for a in self.agencies])
         self.motives = np.stack([a.motives for a in self.agencies])
         self.relations = Relations.from_scenario(scenario)
         self.policies = Policies.from_spec(scenario.policies)
@@ -92,11 +94,13 @@ class SpaceCooperationModel(mesa.Model):
         :mod:`sim.lifecycle`, in the order of docs/ODD.md, step 5.
         """
         self._new_year()
+        self._move_support()
         self._apply_events()
         self._update_budgets()
         self._negotiate_proposals()
         lifecycle.withdraw_over_tension(self, self.params)
         lifecycle.withdraw_over_budget(self, self.params)
+        lifecycle.cut_at_home(self, self.params, self.rng)
         lifecycle.pay(self)
         lifecycle.complete_due(self, self.params, self.rng)
         lifecycle.settle(self)
@@ -111,6 +115,15 @@ class SpaceCooperationModel(mesa.Model):
         self.log = YearLog()
         for agency in self.agencies:
             agency.solo_started = agency.joint_started = 0
+
+    def _move_support(self) -> None:
+        """Domestic support returns toward its level, with noise (docs/ODD.md 7.19)."""
+        dyn = self.spec.dynamics
+        shocks = self.rng.normal(0.0, 1.0, len(self.agencies))
+        for agency, shock in zip(self.agencies, shocks, strict=True):
+            gap = agency.support_level - agency.support
+            moved = agency.support + dyn.support_reversion * gap + dyn.support_volatility * shock
+            agency.support = min(max(moved, 0.0), 1.0)
 
     def _apply_events(self) -> None:
         """Apply the dated events of the year, in scenario order."""
@@ -189,6 +202,9 @@ class SpaceCooperationModel(mesa.Model):
             rivalry=rivalries,
             price=price,
             cost_factor=self.cost_factor,
+            support=np.array([a.support for a in self.agencies]),
+            envelope=np.array([a.envelope for a in self.agencies]),
+            country=self.country,
         )
         names = [a.name for a in self.agencies]
         for k in self.rng.permutation(len(proposals)):

@@ -149,6 +149,11 @@ REGISTRY: dict[str, Metric] = {
             better=-1, bounds=_COUNT, integer=True,
         ),
         _yearly(
+            m.domestic_cuts, "Programmes cut at home (per year)",
+            run_label="Programmes cut at home (total)", over_run="sum", formed=_TOTAL,
+            better=-1, bounds=_COUNT, integer=True,
+        ),
+        _yearly(
             m.failures, "Mission failures (per year)", run_label="Mission failures (total)",
             over_run="sum", formed=_TOTAL, better=-1, bounds=_COUNT, integer=True,
         ),

@@ -43,6 +43,9 @@ class Terms:
     lead_keeps_core: bool
     weakest_link: bool
     outside_options: bool
+    cancellation_hazard: float  # yearly, for a whole mission budget at no support
+    commitment_protection: float  # hazard x (1 - this) per foreign partner
+    sunk_cost: float  # hazard x (1 - this x share paid)
     pool_cap: float = 0.0  # most of a joint mission's cost the funding pool pays (a lever)
 
     @classmethod
@@ -80,6 +83,9 @@ class Terms:
             lead_keeps_core=neg.lead_keeps_core,
             weakest_link=neg.weakest_link,
             outside_options=neg.outside_options,
+            cancellation_hazard=dyn.cancellation_hazard,
+            commitment_protection=dyn.commitment_protection,
+            sunk_cost=dyn.sunk_cost,
         )
 
 
@@ -105,4 +111,7 @@ class NegotiationTable:
     rivalry: np.ndarray  # (n,) how much a race with a peer raises prestige
     price: np.ndarray  # (n,) US$ bn a point is worth, before the cost weight
     cost_factor: np.ndarray  # (n,) what each pays for an element, relative to catalog cost
+    support: np.ndarray  # (n,) domestic support this year
+    envelope: np.ndarray  # (n,) yearly mission budget (budget less the committed base)
+    country: np.ndarray  # (n,) int: agencies of one country share a number
     pool: float = 0.0  # money in the joint-mission funding pool

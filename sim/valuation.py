@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domestic import cut_chance, survival
 from sim.elements import Assignment, assign
 from sim.mission import Proposal
 from sim.terms import NegotiationTable, Terms
@@ -136,7 +137,9 @@ def stakes(
     every member's too. Lost autonomy (the share of the mission built by
     others that it could not build), distrust of its partners (Axelrod 1984)
     and the political cost of each partner (tension times the mission's
-    security sensitivity) discount it. Points become money at the member's
+    security sensitivity) discount it, and so does the chance that its
+    government cuts the programme before the end (:mod:`sim.domestic`:
+    larger for a heavier part, smaller with foreign partners). Points become money at the member's
     price of a point (from its best forgone use of money) over its cost motive.
     """
     idx = np.asarray(members)
@@ -178,8 +181,19 @@ def stakes(
             * (1.0 - terms.distrust * distrust.sum(axis=1) / (m - 1))
             * political.prod(axis=1)
         )
-    rival = terms.rival_share
     pay = plan.parts * cost  # each at its own prices
+    # each expects the value only if its government pays to the end (docs/ODD.md 7.19)
+    foreign = (table.country[idx][None, :] != table.country[idx][:, None]).sum(axis=1)
+    weight = pay / kind.duration / np.maximum(table.envelope[idx], 1e-9)
+    cut = cut_chance(
+        terms.cancellation_hazard,
+        terms.commitment_protection,
+        table.support[idx],
+        weight,
+        foreign,
+    )
+    factor = factor * survival(cut, kind.duration, terms.sunk_cost)
+    rival = terms.rival_share
     return Stakes(
         members=tuple(members),
         assignment=plan,

@@ -36,6 +36,7 @@ class YearLog:
     withdrawals: int = 0
     failures: int = 0
     failed_negotiations: int = 0
+    domestic_cuts: int = 0  # parts of missions a government cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class LifecycleParams:
     diplomacy: float
     sunk_cost: float
     lock_in: float
+    cancellation_hazard: float
+    commitment_protection: float
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
@@ -74,6 +77,8 @@ class LifecycleParams:
             diplomacy=dyn.diplomacy,
             sunk_cost=dyn.sunk_cost,
             lock_in=dyn.lock_in,
+            cancellation_hazard=dyn.cancellation_hazard,
+            commitment_protection=dyn.commitment_protection,
         )
 
 

@@ -85,6 +85,9 @@ def make_table(
         rivalry=np.zeros(n),
         price=np.broadcast_to(np.asarray(price, float), (n,)).copy(),
         cost_factor=np.ones(n),
+        support=np.ones(n),  # full support: no programme is ever cut at home
+        envelope=budgets.copy(),
+        country=np.arange(n),
     )
     fields.update(kw)
     return NegotiationTable(**fields)

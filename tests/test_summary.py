@@ -60,6 +60,7 @@ def test_run_metrics_pool_rates_over_the_run():
             "science_output": [1.0, 2.0, 0.0, 3.0],
             "cost_saved": [0.0, 1.0, 0.0, 0.5],
             "withdrawals": [0, 1, 0, 0],
+            "domestic_cuts": [0, 0, 0, 0],
             "failures": [0, 0, 1, 0],
             "failed_negotiations": [0, 0, 0, 2],
             "duplication": [1, 0, 0, 0],
@@ -84,7 +85,8 @@ def test_tradeoff_metrics_on_a_hand_made_run():
         "cross_bloc_share": [1.0, np.nan], "mean_tension": [0.5, 0.4],
         "mean_trust": [0.5, 0.5], "network_density": [0.5, 0.5],
         "science_output": [0.0, 6.0], "cost_saved": [1.0, 0.0],
-        "withdrawals": [0, 1], "failures": [0, 0], "failed_negotiations": [0, 0],
+        "withdrawals": [0, 1], "domestic_cuts": [0, 0], "failures": [0, 0],
+        "failed_negotiations": [0, 0],
         "duplication": [0, 0], "fairness_gini": [0.0, 0.1],
     })  # fmt: skip
     missions = pd.DataFrame({

@@ -44,6 +44,7 @@ __all__ = [
     "LiftBanEvent",
     "MissionCostEvent",
     "PolicyEvent",
+    "SupportEvent",
     "TensionEvent",
     "pair_mask",
 ]
@@ -147,6 +148,29 @@ class BudgetEvent(_Event):
                 agency.budget *= self.factor
             if self.growth is not None:
                 agency.growth = self.growth
+
+
+class SupportEvent(_Event):
+    """Shift the named agencies' domestic support by ``delta`` (an election, a crisis, a vote).
+
+    Support then returns toward the agency's declared level at
+    ``dynamics.support_reversion`` a year: a shock, not a new baseline.
+    """
+
+    kind: Literal["support"] = "support"
+    agencies: list[str] = Field(default_factory=list)
+    delta: Delta
+
+    @model_validator(mode="after")
+    def _names_agencies(self) -> SupportEvent:
+        if not self.agencies:
+            raise ValueError("a support event names its agencies")
+        return self
+
+    def apply(self, world: SpaceCooperationModel) -> None:  # noqa: D102
+        for name in self.agencies:
+            agency = world.agency(name)
+            agency.support = min(max(agency.support + self.delta, 0.0), 1.0)
 
 
 class _PairEvent(_Event):
@@ -285,6 +309,7 @@ EVENT_KINDS: dict[str, type[_Event]] = {
         CapabilityLossEvent,
         PolicyEvent,
         MissionCostEvent,
+        SupportEvent,
     )
 }
 
@@ -297,6 +322,7 @@ EventKind = Literal[
     "capability_loss",
     "policy",
     "mission_cost",
+    "support",
 ]
 
 #: An event as a scenario gives it: the record of its ``kind``.
@@ -308,7 +334,8 @@ EventSpec = Annotated[
     | CapabilityEvent
     | CapabilityLossEvent
     | PolicyEvent
-    | MissionCostEvent,
+    | MissionCostEvent
+    | SupportEvent,
     Field(discriminator="kind"),
 ]
 

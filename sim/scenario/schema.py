@@ -112,6 +112,14 @@ class AgencySpec(_Frozen):
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
     tolerance: Probability = 0.8
+    support: Probability = Field(
+        default=0.7,
+        description=(
+            "domestic support for the space programme (government and legislature): "
+            "1 pays whatever it costs, 0 cancels what it can; the level support "
+            "returns to after a shock (issue #14); 0.7 when not declared"
+        ),
+    )
 
 
 class ElementSpec(_Frozen):
@@ -264,6 +272,28 @@ class DynamicsSpec(_Frozen):
         0.0, 100.0, "weight of what is already paid on withdrawal", default=0.5
     )
     lock_in: float = _bounded(0.0, 100.0, "pull of past partnerships", default=0.1)
+    cancellation_hazard: Probability = Field(
+        default=0.4,
+        description=(
+            "yearly chance that a government with no support left cancels a programme "
+            "taking its agency's whole mission budget; it scales with the programme's "
+            "weight and the missing support (two-level game, Putnam 1988)"
+        ),
+    )
+    commitment_protection: Probability = Field(
+        default=0.3,
+        description=(
+            "how much each foreign partner lowers that chance: signed international "
+            "commitments make a programme costly to cancel (the ISS and the SSC, 1993)"
+        ),
+    )
+    support_volatility: float = _bounded(
+        0.0, 1.0, "standard deviation of the yearly change in domestic support", default=0.05
+    )
+    support_reversion: Probability = Field(
+        default=0.2,
+        description="share of the gap to its declared level that domestic support closes a year",
+    )
 
 
 class PolicySpec(_Frozen):

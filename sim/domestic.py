@@ -1,0 +1,67 @@
+"""The domestic level: governments that may cut a programme, and partners that make it harder.
+
+Each agency answers to a government and legislature whose support for space
+(``support``, 0 to 1) moves with events and noise and returns to the level
+the scenario declares. Each year a government may cancel its part of a
+mission under way, with a chance that rises with the programme's weight in
+its agency's mission budget and with the support it lacks, and falls with
+every foreign partner signed up: an international agreement binds the
+domestic level, and breaking it costs standing abroad (Putnam's two-level
+game, 1988). In 1993 the Superconducting Super Collider, with no foreign
+partner, was cancelled, while the Space Station, with Europe, Japan, Canada
+and now Russia signed up, survived the House by one vote. Agencies foresee
+the chance when they value a mission, so a lead has a reason to bring
+partners into a large programme it could fund alone. See docs/ODD.md, 7.19.
+
+References
+----------
+Putnam, R. D. (1988). Diplomacy and domestic politics: the logic of two-level
+games. International Organization 42(3), 427-460.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cut_chance", "survival"]
+
+
+def cut_chance(
+    hazard: float,
+    protection: float,
+    support: np.ndarray,
+    weight: np.ndarray,
+    foreign: np.ndarray,
+    sunk: float = 0.0,
+) -> np.ndarray:
+    """Yearly chance that each government cancels its part of a mission.
+
+    ``hazard * (1 - support) * min(weight, 1) * (1 - protection) ** foreign * (1 - sunk)``:
+    ``weight`` is the part's yearly payment over the agency's mission budget,
+    ``foreign`` the number of partners of other countries, ``sunk`` the
+    weight of what is already spent (``sunk_cost`` times the share of the
+    mission paid: a nearly finished programme is rarely cancelled).
+
+    >>> cut_chance(0.2, 0.3, np.array([0.5, 0.5]), np.array([0.6, 0.6]), np.array([0, 2]))
+    array([0.06  , 0.0294])
+    >>> cut_chance(0.2, 0.3, np.array([0.5]), np.array([0.6]), np.array([0]), sunk=0.5)
+    array([0.03])
+    """
+    factor = (1.0 - protection) ** foreign * (1.0 - sunk)
+    return hazard * (1.0 - support) * np.minimum(weight, 1.0) * factor
+
+
+def survival(chance: np.ndarray, years: int, sunk_cost: float = 0.0) -> np.ndarray:
+    """Chance of still being paid for at the end of a ``years``-year mission begun now.
+
+    The yearly chance falls as the mission is paid for: in year ``k`` it is
+    ``chance * (1 - sunk_cost * k / years)`` (see :func:`cut_chance`).
+
+    >>> survival(np.array([0.0, 0.1]), 10).round(3).tolist()
+    [1.0, 0.349]
+    >>> survival(np.array([0.1]), 10, sunk_cost=0.5).round(3).tolist()
+    [0.446]
+    """
+    paid = np.arange(years) / years
+    yearly = 1.0 - np.multiply.outer(chance, 1.0 - sunk_cost * paid)
+    return yearly.prod(axis=-1)
