@@ -54,6 +54,7 @@ class Agency(mesa.Agent):
         self.growth = spec.budget_growth
         self.committed_share = spec.committed_share
         self.cost_factor = spec.cost_factor
+        self.succeeds = tuple(spec.succeeds)  # agencies it takes over when founded
         self.support = spec.support  # domestic support this year
         self.support_level = spec.support  # what it returns to after a shock
         self.tolerance = spec.tolerance

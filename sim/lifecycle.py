@@ -19,6 +19,7 @@ is read from ``world.policies``, never copied into the parameters.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -237,6 +238,22 @@ def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator)
             if u < p and mission.outcome is Outcome.ONGOING and i in mission.members:
                 world.log.domestic_cuts += 1
                 withdraw(world, mission, i, params)
+
+
+def hand_over(mission: Mission, old: int, heir: int) -> None:
+    """``heir`` takes ``old``'s place in ``mission``: its part, what it paid, what it builds.
+
+    Roscosmos took over the Soviet Union's commitments (Mir among them). An
+    heir already in the mission does not take a second place: ``old`` then
+    leaves as a dissolved member does (:func:`withdraw`).
+    """
+    if mission.proposal.lead == old:  # the heir leads what its predecessor led
+        mission.proposal = replace(mission.proposal, lead=heir)
+    if heir in mission.members:
+        return
+    mission.members[mission.members.index(old)] = heir
+    mission.depends_on = [[heir if d == old else d for d in row] for row in mission.depends_on]
+    mission.builders = tuple(heir if b == old else b for b in mission.builders)
 
 
 def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParams) -> None:

@@ -146,6 +146,10 @@ class SpaceCooperationModel(mesa.Model):
             self.active[a.index] = a.is_active(self.year)
             if was_active[a.index] and self.active[a.index]:
                 a.budget *= 1.0 + a.growth
+        if self.year > self.spec.start_year:  # founded during the run: it inherits
+            for a in self.agencies:
+                if a.succeeds and a.founded == self.year:
+                    self._take_over(a)
         for i in np.nonzero(was_active & ~self.active)[0]:  # dissolved this year
             for mission in [m for m in self.ongoing if i in m.members]:
                 lifecycle.withdraw(self, mission, int(i), self.params)
@@ -155,6 +159,22 @@ class SpaceCooperationModel(mesa.Model):
             )
             self.policies.pool += a.pool_contribution
         lifecycle.recount_commitments(self)
+
+    def _take_over(self, heir: Agency) -> None:
+        """A successor agency, founded this year, inherits from its predecessors.
+
+        Their relations (:meth:`Relations.inherit`), the best of what they
+        had learned (each domain's capability at least theirs) and their
+        places in missions under way (:func:`lifecycle.hand_over`).
+        See docs/ODD.md 7.20.
+        """
+        old = [self.agency(name).index for name in heir.succeeds]
+        self.relations.inherit(heir.index, old)
+        for i in old:
+            np.maximum(heir.capabilities, self.agencies[i].capabilities, out=heir.capabilities)
+            for mission in self.ongoing:
+                if i in mission.members:
+                    lifecycle.hand_over(mission, i, heir.index)
 
     def _negotiate_proposals(self) -> None:
         proposals = []

@@ -31,7 +31,11 @@ class Relations:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Relations:
-        """Initial relations: bloc rule, then pair overrides; trust ``1 - T``."""
+        """Initial relations: bloc rule, then pair overrides.
+
+        Trust is ``relations.default_trust`` (``1 - T`` when not given), then
+        ``bloc_trust``, then the pair overrides of ``relations.trust``.
+        """
         names = list(scenario.agencies)
         blocs = [a.bloc for a in scenario.agencies.values()]
         rel = scenario.relations
@@ -51,7 +55,15 @@ class Relations:
                 tension[pos[a], pos[b]] = tension[pos[b], pos[a]] = value
         tension = np.minimum(tension * rel.tension_scale, 1.0)  # a what-if knob, 1 = as declared
         np.fill_diagonal(tension, 0.0)
-        trust = 1.0 - tension
+        default = rel.default_trust
+        trust = 1.0 - tension if default is None else np.full((n, n), default)
+        if rel.bloc_trust:
+            trust = np.array(
+                [
+                    [_bloc_value(rel.bloc_trust, blocs[i], blocs[j], trust[i, j]) for j in range(n)]
+                    for i in range(n)
+                ]
+            )
         for a, row in rel.trust.items():
             for b, value in row.items():
                 trust[pos[a], pos[b]] = trust[pos[b], pos[a]] = value
@@ -64,9 +76,9 @@ class Relations:
             joint=np.zeros((n, n), np.int64),
         )
 
-    def shift_tension(self, mask: np.ndarray, delta: float) -> None:
-        """Move tension and its baseline by ``delta`` on the pairs in ``mask``."""
-        for m in (self.tension, self.baseline):
+    def shift_tension(self, mask: np.ndarray, delta: float, baseline: bool = True) -> None:
+        """Move tension, and its baseline unless it is a passing shock, by ``delta`` on ``mask``."""
+        for m in (self.tension, self.baseline) if baseline else (self.tension,):
             m[mask] = np.clip(m[mask] + delta, 0.0, 1.0)
 
     def shift_trust(self, mask: np.ndarray, delta: float) -> None:
@@ -76,6 +88,24 @@ class Relations:
     def set_ban(self, a: int, b: int, banned: bool) -> None:
         """Forbid (or allow again) joint missions between ``a`` and ``b``."""
         self.banned[a, b] = self.banned[b, a] = banned
+
+    def inherit(self, heir: int, predecessors: list[int]) -> None:
+        """``heir`` takes over its predecessors' standing with every other agency.
+
+        Trust becomes the predecessors' mean, the count of joint missions
+        their sum, and a ban on any of them binds the heir (Roscosmos inherits
+        the USSR's record, JAXA that of NASDA and ISAS). Tension, a relation
+        between governments that events have moved for the heir too, stays.
+        """
+        old = np.asarray(predecessors)
+        others = np.ones(len(self.tension), bool)
+        others[[heir, *predecessors]] = False
+        trust = self.trust[np.ix_(old, others)].mean(axis=0)
+        self.trust[heir, others] = self.trust[others, heir] = trust
+        joint = self.joint[np.ix_(old, others)].sum(axis=0)
+        self.joint[heir, others] = self.joint[others, heir] = joint
+        banned = self.banned[np.ix_(old, others)].any(axis=0)
+        self.banned[heir, others] = self.banned[others, heir] = banned
 
     def record_joint(self, members: list[int]) -> None:
         """Count a joint mission started by ``members``."""

@@ -264,7 +264,7 @@ class _Relations:
         self.calls = []
 
     def __getattr__(self, name):
-        return lambda *args: self.calls.append((name, *args))
+        return lambda *args, **kw: self.calls.append((name, *args, *kw.values()))
 
 
 def _world(n_kinds=2):
@@ -305,6 +305,9 @@ def test_each_kind_applies_itself_to_a_hand_made_world():
 def test_a_tension_event_shifts_the_pairs_it_names():
     world = _world()
     TensionEvent(year=2000, blocs=["west", "east"], delta=-0.1, trust_delta=0.2).apply(world)
-    (name, mask, delta), (trust, same, trust_delta) = world.relations.calls
+    (name, mask, delta, lasts), (trust, same, trust_delta) = world.relations.calls
     assert (name, delta, trust, trust_delta) == ("shift_tension", -0.1, "shift_trust", 0.2)
     assert mask.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 0]] and same is mask
+    assert lasts is False  # a crisis: the baseline stays, tension drifts back
+    TensionEvent(year=2000, agencies=["A", "C"], delta=0.1, structural=True).apply(world)
+    assert world.relations.calls[-1][-1] is True  # a treaty, sanctions: the baseline moves

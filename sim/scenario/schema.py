@@ -109,6 +109,13 @@ class AgencySpec(_Frozen):
             "level ratio); 1 when not declared"
         ),
     )
+    succeeds: list[str] = Field(
+        default=[],
+        description=(
+            "agencies it takes over when it is founded (Roscosmos the USSR, JAXA NASDA "
+            "and ISAS): their relations, what they had learned and their missions under way"
+        ),
+    )
     capabilities: dict[Domain, Probability] = {}
     motives: Motives = Motives()
     tolerance: Probability = 0.8
@@ -184,6 +191,17 @@ class RelationsSpec(_Frozen):
     tension_scale: Annotated[float, Field(ge=0.0, le=3.0)] = 1.0
     bloc_tension: dict[str, Probability] = {}
     tension: dict[str, dict[str, Probability]] = {}
+    default_trust: Probability | None = Field(
+        default=None,
+        description=(
+            "initial trust of pairs without a bloc or pair rule; when not given, "
+            "1 minus the pair's initial tension"
+        ),
+    )
+    bloc_trust: dict[str, Probability] = Field(
+        default={},
+        description="initial trust between (or within) blocs, keyed 'a/b' like bloc_tension",
+    )
     trust: dict[str, dict[str, Probability]] = {}
 
 
