@@ -108,7 +108,7 @@ class Agency(mesa.Agent):
         lognormal noise.
         """
         rng = self.model.rng
-        envelope = self.budget * (1.0 - self.committed_share)
+        envelope = self.envelope
         open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
         if envelope <= 0 or not open_kinds:
             return []

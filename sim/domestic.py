@@ -23,7 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cut_chance", "survival"]
+__all__ = ["cut_chance", "foreign_partners", "survival"]
+
+
+def foreign_partners(country: np.ndarray) -> np.ndarray:
+    """How many of the other members each member has of another country.
+
+    >>> foreign_partners(np.array([3, 3, 5])).tolist()
+    [1, 1, 2]
+    """
+    return (country[None, :] != country[:, None]).sum(axis=1)
 
 
 def cut_chance(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.domestic import cut_chance
+from sim.domestic import cut_chance, foreign_partners
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
@@ -224,8 +224,7 @@ def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator)
             continue
         members = list(mission.members)
         idx = np.asarray(members)
-        country = np.array([agencies[i].country for i in members])
-        foreign = (country[None, :] != country[:, None]).sum(axis=1)
+        foreign = foreign_partners(world.country[idx])
         envelope = np.array([agencies[i].envelope for i in members])
         weight = mission.yearly_payments() / np.maximum(envelope, 1e-9)
         support = np.array([agencies[i].support for i in idx])

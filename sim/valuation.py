@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.domestic import cut_chance, survival
+from sim.domestic import cut_chance, foreign_partners, survival
 from sim.elements import Assignment, assign
 from sim.mission import Proposal
 from sim.terms import NegotiationTable, Terms
@@ -183,7 +183,7 @@ def stakes(
         )
     pay = plan.parts * cost  # each at its own prices
     # each expects the value only if its government pays to the end (docs/ODD.md 7.19)
-    foreign = (table.country[idx][None, :] != table.country[idx][:, None]).sum(axis=1)
+    foreign = foreign_partners(table.country[idx])
     weight = pay / kind.duration / np.maximum(table.envelope[idx], 1e-9)
     cut = cut_chance(
         terms.cancellation_hazard,

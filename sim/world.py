@@ -86,7 +86,8 @@ class World(Protocol):
     """The state the lifecycle reads and changes; a ``SpaceCooperationModel`` is one.
 
     ``capabilities`` is ``(n, K)`` with each agency's ``capabilities`` a view
-    of its row; ``active``, ``bloc_names`` and ``tolerance`` are ``(n,)``.
+    of its row; ``active``, ``bloc_names``, ``tolerance`` and ``country``
+    (agencies of one country share a number) are ``(n,)``.
     """
 
     year: int
@@ -96,6 +97,7 @@ class World(Protocol):
     active: np.ndarray
     bloc_names: np.ndarray
     tolerance: np.ndarray
+    country: np.ndarray
     relations: Relations
     policies: Policies
     missions: list[Mission]
