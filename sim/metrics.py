@@ -215,6 +215,7 @@ AGENCY_COLUMNS = [
     "partners",
     "solo_missions",
     "joint_missions",
+    "support",
 ]
 PAIR_COLUMNS = ["year", "agency_a", "agency_b", "joint_missions", "tension", "trust"]
 
@@ -240,6 +241,7 @@ def record_tables(model) -> None:
                 "partners": int(adj[a.index].sum()),
                 "solo_missions": a.solo_started,
                 "joint_missions": a.joint_started,
+                "support": a.support,
             },
         )
     rel = model.relations

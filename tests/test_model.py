@@ -69,6 +69,7 @@ def test_tables_have_the_documented_columns():
         "partners",
         "solo_missions",
         "joint_missions",
+        "support",
     ]
     assert list(r.pairs.columns) == [
         "year",
