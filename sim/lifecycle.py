@@ -227,7 +227,7 @@ def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator)
         foreign = foreign_partners(world.country[idx])
         envelope = np.array([agencies[i].envelope for i in members])
         weight = mission.yearly_payments() / np.maximum(envelope, 1e-9)
-        support = np.array([agencies[i].support for i in idx])
+        support = np.array([agencies[i].support for i in members])
         sunk = params.sunk_cost * progress(mission)
         chance = cut_chance(
             params.cancellation_hazard, params.commitment_protection, support, weight, foreign, sunk

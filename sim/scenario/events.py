@@ -159,7 +159,19 @@ class BudgetEvent(_Event):
                 agency.growth = self.growth
 
 
-class SupportEvent(_Event):
+class _AgenciesEvent(_Event):
+    """An event on the agencies it names, which it must name."""
+
+    agencies: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_agencies(self) -> _AgenciesEvent:
+        if not self.agencies:
+            raise ValueError(f"a {self.kind} event names its agencies")
+        return self
+
+
+class SupportEvent(_AgenciesEvent):
     """Shift the named agencies' domestic support by ``delta`` (an election, a crisis, a vote).
 
     Support then returns toward the agency's declared level at
@@ -167,14 +179,7 @@ class SupportEvent(_Event):
     """
 
     kind: Literal["support"] = "support"
-    agencies: list[str] = Field(default_factory=list)
     delta: Delta
-
-    @model_validator(mode="after")
-    def _names_agencies(self) -> SupportEvent:
-        if not self.agencies:
-            raise ValueError("a support event names its agencies")
-        return self
 
     def apply(self, world: SpaceCooperationModel) -> None:  # noqa: D102
         for name in self.agencies:
@@ -214,18 +219,11 @@ class LiftBanEvent(_PairEvent):
         world.relations.set_ban(a, b, False)
 
 
-class _LevelEvent(_Event):
+class _LevelEvent(_AgenciesEvent):
     """An event that moves the named agencies' capability in one domain towards ``level``."""
 
-    agencies: list[str] = Field(default_factory=list)
     domain: Domain
     level: Probability
-
-    @model_validator(mode="after")
-    def _names_agencies(self) -> _LevelEvent:
-        if not self.agencies:
-            raise ValueError(f"a {self.kind} event names its agencies")
-        return self
 
     def _new_level(self, now: float) -> float:
         raise NotImplementedError
