@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
@@ -58,6 +59,8 @@ class Agency(mesa.Agent):
         self.support = spec.support  # domestic support this year
         self.support_level = spec.support  # what it returns to after a shock
         self.tolerance = spec.tolerance
+        self.leads = tuple(spec.leads)  # foreign-policy motives (docs/ODD.md 7.21)
+        self.engages = tuple(spec.engages)
         self.motives = np.array(
             [
                 spec.motives.science,
@@ -106,12 +109,56 @@ class Agency(mesa.Agent):
         (weight times ``0.25 + own coverage`` times the share of the cost its
         envelope would pay over the mission's duration). Cost and value carry
         lognormal noise.
+
+        A programme its government leads as a club (``leads``) is a flagship:
+        while in force it is proposed every year the agency has no mission of
+        that kind under way, drawn or not (a government's initiative stays on
+        the table until it is agreed: docs/ODD.md 7.21).
         """
         rng = self.model.rng
         envelope = self.envelope
         open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
         if envelope <= 0 or not open_kinds:
             return []
+        drawn = self._draw(open_kinds, envelope, dynamics)
+        flagships = self._flagships(year)
+        if not flagships:
+            return drawn
+        out = [replace(p, flagship=True) if p.kind.kind in flagships else p for p in drawn]
+        have = {p.kind.kind for p in drawn}
+        for kind in open_kinds:
+            if kind.kind in flagships and kind.kind not in have:
+                c, sc, pr = rng.lognormal(
+                    0.0, [dynamics.cost_noise, dynamics.value_noise, dynamics.value_noise]
+                )
+                out.append(
+                    Proposal(
+                        kind=kind,
+                        lead=self.index,
+                        cost=kind.cost * c,
+                        science=kind.science * sc,
+                        prestige=kind.prestige * pr,
+                        flagship=True,
+                    )
+                )
+        return out
+
+    def engages_with(self, name: str, year: int) -> bool:
+        """Whether its government seeks to engage agency ``name`` in ``year`` (``engages``)."""
+        return any(e.agency == name and e.holds(year) for e in self.engages)
+
+    def _flagships(self, year: int) -> set[str]:
+        """Kinds it leads as a club this year and has no mission of under way."""
+        leading = {lead.mission for lead in self.leads if lead.holds(year)}
+        if not leading:
+            return set()
+        busy = {m.proposal.kind.kind for m in self.model.ongoing if self.index in m.members}
+        return leading - busy
+
+    def _draw(
+        self, open_kinds: list[MissionKind], envelope: float, dynamics: DynamicsSpec
+    ) -> list[Proposal]:
+        rng = self.model.rng
         cost = np.array([k.cost for k in open_kinds]) * self.cost_factor  # at its own prices
         own = np.array([self._own_coverage(k) for k in open_kinds])
         weight = np.array([k.weight for k in open_kinds])

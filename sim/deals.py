@@ -22,6 +22,7 @@ DEAL_COLUMNS = (
     "kind",
     "lead",
     "proposal_cost",
+    "flagship",
     "agency",
     "role",
     "outcome",
@@ -55,6 +56,8 @@ def deal_rows(
     the mission is worth to it at those rights) and ``elements`` (``+``-joined)
     are zero or empty for a party that is not a member; ``outside_option`` is
     what each party would gain flying the mission alone (US$ bn, 0 when it cannot).
+    ``flagship`` says the proposal is a programme the lead's government leads
+    as a club (``agencies.X.leads``).
     """
     kind = proposal.kind
     members = list(deal.members)
@@ -68,6 +71,7 @@ def deal_rows(
             "kind": kind.kind,
             "lead": names[proposal.lead],
             "proposal_cost": proposal.cost,
+            "flagship": proposal.flagship,
             "agency": names[j],
             "role": "lead" if j == proposal.lead else "member" if j in members else "declined",
             "outcome": deal.agreement.value,

@@ -190,7 +190,17 @@ def withdraw_over_tension(world: World, params: LifecycleParams) -> None:
 
 
 def withdraw_over_budget(world: World, params: LifecycleParams) -> None:
-    """An agency whose payments exceed its budget drops its least advanced missions."""
+    """An agency whose payments exceed its budget drops its least advanced missions.
+
+    Only missions it still pays for: leaving one whose part another member
+    buys (a critical element it builds) would free no money.
+
+    Before it drops one, a partner whose government seeks to engage it
+    (``agencies.X.engages``) pays what it still owes, if it can afford that
+    this year: the US paid for Russian work when Russia could not (Zarya in
+    1994; research time on the Russian segment in the 1998 crisis). It keeps
+    its place and builds what it built (docs/ODD.md 7.21).
+    """
     for agency in world.agencies:
         if agency.committed <= agency.budget + 1e-9:
             continue
@@ -198,15 +208,46 @@ def withdraw_over_budget(world: World, params: LifecycleParams) -> None:
             (
                 m
                 for m in world.ongoing
-                if agency.index in m.members and m.outcome is Outcome.ONGOING
+                if agency.index in m.members
+                and m.outcome is Outcome.ONGOING
+                and _owed(m, agency.index) > 1e-9
             ),
             key=lambda m: (progress(m), -m.mission_id),
         )
         for mission in mine:
-            withdraw(world, mission, agency.index, params)
+            if not _paid_by_engager(world, mission, agency.index):
+                withdraw(world, mission, agency.index, params)
             recount_commitments(world)
             if agency.committed <= agency.budget + 1e-9:
                 break
+
+
+def _owed(mission: Mission, member: int) -> float:
+    """What ``member`` still owes on ``mission``."""
+    pos = mission.members.index(member)
+    return float(mission.shares[pos] * mission.cost - mission.paid[pos])
+
+
+def _paid_by_engager(world: World, mission: Mission, rival: int) -> bool:
+    """A partner that seeks to engage ``rival`` takes over what it still owes, if it can."""
+    name = world.agencies[rival].name
+    pos = mission.members.index(rival)
+    owed = _owed(mission, rival)
+    engagers = [
+        k
+        for k, j in enumerate(mission.members)
+        if j != rival
+        and world.agencies[j].engages_with(name, world.year)
+        and world.agencies[j].uncommitted >= owed / mission.years_left - 1e-9
+    ]
+    if owed <= 0 or not engagers:
+        return False
+    k = max(engagers, key=lambda k: (world.agencies[mission.members[k]].uncommitted, -k))
+    mission.shares = mission.shares.copy()
+    mission.shares[k] += owed / mission.cost
+    mission.shares[pos] -= owed / mission.cost
+    mission.paid_for.append((rival, mission.members[k]))
+    return True
 
 
 def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator) -> None:
@@ -253,6 +294,9 @@ def hand_over(mission: Mission, old: int, heir: int) -> None:
     mission.members[mission.members.index(old)] = heir
     mission.depends_on = [[heir if d == old else d for d in row] for row in mission.depends_on]
     mission.builders = tuple(heir if b == old else b for b in mission.builders)
+    mission.paid_for = [
+        (heir if a == old else a, heir if b == old else b) for a, b in mission.paid_for
+    ]
 
 
 def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParams) -> None:

@@ -81,6 +81,7 @@ class Proposal:
     cost: float
     science: float
     prestige: float
+    flagship: bool = False  # a programme its lead's government leads as a club (``leads``)
 
     @property
     def requires(self) -> np.ndarray:
@@ -121,6 +122,9 @@ class Mission:
     withdrawn: list[int] = field(default_factory=list)
     withdrawn_paid: list[float] = field(default_factory=list)
     withdrawn_years: list[int] = field(default_factory=list)
+    paid_for: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # (member, who took over its part)
 
     def __post_init__(self) -> None:
         self.paid = np.zeros(len(self.members))

@@ -225,6 +225,7 @@ class SpaceCooperationModel(mesa.Model):
             support=np.array([a.support for a in self.agencies]),
             envelope=np.array([a.envelope for a in self.agencies]),
             country=self.country,
+            engages=self._engages(),
         )
         names = [a.name for a in self.agencies]
         for k in self.rng.permutation(len(proposals)):
@@ -245,3 +246,18 @@ class SpaceCooperationModel(mesa.Model):
             )
             self.negotiations += 1
         lifecycle.recount_commitments(self)
+
+    def _engages(self) -> np.ndarray | None:
+        """Who seeks to engage whom this year (None: nobody), from the agencies' ``engages``."""
+        pairs = [
+            (a.index, self.index[e.agency])
+            for a in self.agencies
+            for e in a.engages
+            if a.engages_with(e.agency, self.year)
+        ]
+        if not pairs:
+            return None
+        out = np.zeros((len(self.agencies), len(self.agencies)), bool)
+        for i, j in pairs:
+            out[i, j] = True
+        return out

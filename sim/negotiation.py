@@ -53,6 +53,9 @@ __all__ = [
 ]
 
 _EPS = 1e-9
+#: Score of a recruit that does not yet make the club pay, below any partner
+#: that brings the coalition closer to flying at all (a Reach scores coverage).
+_RECRUIT = -1e6
 
 
 class Agreement(Enum):
@@ -253,19 +256,34 @@ def _candidates(proposal: Proposal, table: NegotiationTable, terms: Terms) -> li
     own_cost = proposal.cost * table.cost_factor[pool]
     afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / own_cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
-    order = np.argsort(-score, kind="stable")[: terms.candidates]
+    if table.engages is not None:  # a rival it seeks to engage is asked first (7.21)
+        score = score + 10.0 * table.engages[lead, pool]
+    # a club's leader invites everyone it may work with (7.21)
+    limit = len(pool) if proposal.flagship else terms.candidates
+    order = np.argsort(-score, kind="stable")[:limit]
     return [int(pool[k]) for k in order]
 
 
 def _best_step(
-    talks: _Talks, members: list[int], payoff: np.ndarray, feasible: bool, pool: list[int]
+    talks: _Talks,
+    members: list[int],
+    payoff: np.ndarray,
+    feasible: bool,
+    pool: list[int],
+    recruiting: bool = False,
 ) -> tuple[Offer | Reach | None, bool]:
     """The partner to add next, and whether talks failed with any candidate.
 
     An :class:`Offer` every member gains from beats any :class:`Reach`;
     among offers the largest total payoff wins, among reaches the largest
-    score (reaches count only while the coalition cannot yet fly).
-    Ties keep the earlier candidate.
+    score (reaches count only while the coalition cannot yet fly, or, when
+    ``recruiting``, cannot yet agree: then a partner that brings the joint
+    gain closest counts too). Ties keep the earlier candidate.
+
+    In a flagship (a club its lead's government leads) the lead admits each
+    partner on its own terms: the lead must gain over its payoff before, a
+    partner over its outside option, and earlier partners have no veto
+    (bilateral memoranda with the lead, as the ISS's and the Artemis Accords).
     """
     best: Offer | Reach | None = None
     failed = False
@@ -287,8 +305,14 @@ def _best_step(
         offer = talks.offer(trial, stake)
         if offer is None:
             failed = True
+            if recruiting:  # the club does not pay yet: the best next recruit
+                score = _RECRUIT + float(most - talks.outside[trial].sum())
+                if best is None or (isinstance(best, Reach) and score > best.score):
+                    best = Reach(j, score)
             continue
         floor = payoff if feasible else np.zeros(len(members))
+        if talks.proposal.flagship:  # the lead admits; partners keep their options
+            floor = np.concatenate([floor[:1], talks.outside[members[1:]]])
         gains = (offer.payoff[:-1] > floor + _EPS).all()
         joins = offer.payoff[-1] >= talks.outside[j] - _EPS and offer.payoff[-1] > _EPS
         # an outside option that binds leaves the partner just at it
@@ -305,8 +329,10 @@ def grow_coalition(talks: _Talks, solo: Offer | None, pool: list[int]) -> Coalit
     payoff is added while every member gains over its payoff before (the lead
     over ``solo``, its payoff flying alone); while the coalition cannot yet
     fly the mission, the partner that brings it closest is added instead.
-    Growth stops when no candidate in ``pool`` (best first) qualifies or the
-    mission's maximum number of partners is reached.
+    A flagship's lead keeps recruiting while the club cannot yet agree (an
+    ISS pays only at scale), and admits partners on bilateral terms
+    (:func:`_best_step`). Growth stops when no candidate in ``pool`` (best
+    first) qualifies or the mission's maximum number of partners is reached.
     """
     proposal = talks.proposal
     members = [proposal.lead]
@@ -317,7 +343,8 @@ def grow_coalition(talks: _Talks, solo: Offer | None, pool: list[int]) -> Coalit
     max_partners = proposal.kind.max_partners
     pool = list(pool)
     while pool and len(members) <= max_partners:
-        step, step_failed = _best_step(talks, members, payoff, feasible, pool)
+        recruiting = proposal.flagship and offer is None
+        step, step_failed = _best_step(talks, members, payoff, feasible, pool, recruiting)
         failed = failed or step_failed
         if step is None:
             break
@@ -327,8 +354,8 @@ def grow_coalition(talks: _Talks, solo: Offer | None, pool: list[int]) -> Coalit
             feasible = True
             offer = step
             payoff = step.payoff
-        else:
-            payoff = np.zeros(len(members))  # nobody gains yet: any gain beats it
+        else:  # nobody gains yet: any gain beats it (the lead's over flying alone)
+            payoff = np.concatenate([payoff[:1] if feasible else [0.0], np.zeros(len(members) - 1)])
     return Coalition(tuple(members), offer, failed)
 
 

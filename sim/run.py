@@ -59,6 +59,7 @@ _LIST_TYPES = {
     "dependent": pa.list_(pa.string()),
     "rival_dependent": pa.list_(pa.string()),
     "depends_on": pa.list_(pa.string()),
+    "paid_for": pa.list_(pa.string()),
     "rights": pa.list_(pa.float64()),
     "builders": pa.list_(pa.string()),
     "shares": pa.list_(pa.float64()),
@@ -103,6 +104,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                     for i, on in zip(m.members, m.depends_on, strict=True)
                     for j in on
                 ],
+                "paid_for": [f"{names[i]}:{names[j]}" for i, j in m.paid_for],
                 "rights": [float(r) for r in m.rights],
                 "builders": [
                     f"{e}:{names[b]}"
@@ -121,7 +123,7 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
     columns = [
         "mission_id", "kind", "lead", "members", "shares", "gains", "withdrawn", "withdrawn_years",
         "dependent",
-        "rival_dependent", "depends_on", "rights", "builders", "joint",
+        "rival_dependent", "depends_on", "paid_for", "rights", "builders", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)

@@ -46,6 +46,8 @@ class Terms:
     cancellation_hazard: float  # yearly, for a whole mission budget at no support
     commitment_protection: float  # hazard x (1 - this) per foreign partner
     sunk_cost: float  # hazard x (1 - this x share paid)
+    club_leadership: float = 0.0  # a flagship's lead: prestige x this per foreign partner
+    engagement: float = 0.0  # value of each US$ an engaged rival spends on the mission
     pool_cap: float = 0.0  # most of a joint mission's cost the funding pool pays (a lever)
 
     @classmethod
@@ -86,6 +88,8 @@ class Terms:
             cancellation_hazard=dyn.cancellation_hazard,
             commitment_protection=dyn.commitment_protection,
             sunk_cost=dyn.sunk_cost,
+            club_leadership=neg.club_leadership,
+            engagement=neg.engagement,
         )
 
 
@@ -115,3 +119,4 @@ class NegotiationTable:
     envelope: np.ndarray  # (n,) yearly mission budget (budget less the committed base)
     country: np.ndarray  # (n,) int: agencies of one country share a number
     pool: float = 0.0  # money in the joint-mission funding pool
+    engages: np.ndarray | None = None  # (n, n) bool: row seeks to engage column (None: nobody)

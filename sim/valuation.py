@@ -33,6 +33,7 @@ __all__ = [
     "coalition_cost",
     "coverage",
     "depends_on",
+    "foreign_policy",
     "price_of_points",
     "requirement_fit",
     "stakes",
@@ -193,6 +194,9 @@ def stakes(
         foreign,
     )
     factor = factor * survival(cut, kind.duration, terms.sunk_cost)
+    if m > 1:  # what leading a club and engaging a rival are worth (7.21)
+        esteem = price * chance * w[:, 1] * prestige
+        diplomatic = diplomatic + foreign_policy(idx, proposal, table, terms, esteem, pay)
     rival = terms.rival_share
     return Stakes(
         members=tuple(members),
@@ -205,6 +209,36 @@ def stakes(
         pay=pay,
         dependence=dependence,
     )
+
+
+def foreign_policy(
+    idx: np.ndarray,
+    proposal: Proposal,
+    table: NegotiationTable,
+    terms: Terms,
+    esteem: np.ndarray,
+    pay: np.ndarray,
+) -> np.ndarray:
+    """What each member's government values beyond the mission itself, in money.
+
+    The lead of a flagship (a programme its government leads as a club,
+    ``agencies.X.leads``) gains ``club_leadership`` times ``esteem`` (the
+    mission's prestige in its money) for each partner of another country:
+    leading a club is influence and standing abroad (Nye 1990; the Artemis
+    Accords count their signatories). A member that seeks to engage a former
+    rival (``agencies.X.engages``) gains ``engagement`` times what that rival
+    pays for its elements: work that keeps the rival's engineers at home on
+    a joint programme (the US after 1993, which also paid Russia directly for
+    Mir visits and Zarya). ``idx`` are the members, the lead first when in;
+    tests/test_motives.py checks both.
+    """
+    out = np.zeros(len(idx))
+    if proposal.flagship and idx[0] == proposal.lead:
+        foreign = int((table.country[idx] != table.country[proposal.lead]).sum())
+        out[0] = terms.club_leadership * foreign * esteem[0]
+    if table.engages is not None:
+        out += terms.engagement * (table.engages[np.ix_(idx, idx)] @ pay)
+    return out
 
 
 def price_of_points(

@@ -33,6 +33,7 @@ from sim.patterns.deals import (
     juniors_lead_own,
     lead_pays_most,
     station_club,
+    station_outlasts_2014,
 )
 from sim.patterns.view import RunView
 
@@ -296,7 +297,7 @@ PATTERNS: dict[str, Pattern] = {
             name="crew_on_soyuz",
             claim=f"After the Shuttle's retirement NASA's crewed missions depend on Soyuz "
             f"until Crew Dragon ({SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}).",
-            tolerance=f"every crewed mission with NASA begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]} "
+            tolerance=f"every crewed mission NASA flies, begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}, "
             "has Roscosmos building an element NASA cannot (crew transport)",
             mechanism="crew transport is a critical element: only a member able to build it "
             "can, and without one the mission cannot fly (negotiation.weakest_link)",
@@ -307,17 +308,35 @@ PATTERNS: dict[str, Pattern] = {
         ),
         Pattern(
             name="station_club",
-            claim=f"A station club of four or more partners forms in the 1990s "
-            f"({STATION_YEARS[0]}-{STATION_YEARS[1]}) without being declared.",
-            tolerance="the largest coalition of a station kind begun in those years has "
-            ">= 4 members",
-            mechanism="budgets that bind leave the largest agency short of a station's cost; "
-            "partners build the elements they do best (modules, arm, service module)",
+            claim=f"A station club of four or more partners, Russia among them, forms in the "
+            f"1990s ({STATION_YEARS[0]}-{STATION_YEARS[1]}) without being declared.",
+            tolerance="the largest coalition of a station kind with Roscosmos begun in those "
+            "years has >= 4 members",
+            mechanism="the two-level game: a station is too heavy for one government to keep "
+            "paying, and each foreign partner makes a cut at home less likely "
+            "(dynamics.commitment_protection); the US leads it as a club (agencies.NASA.leads: "
+            "kept on the table, every agency invited, partners admitted on bilateral terms, "
+            "negotiation.club_leadership)",
             required=0.5,
             check=station_club,
-            value_label="largest station coalition begun 1993-2000",
+            value_label="largest station coalition with Roscosmos begun 1993-2000",
             threshold=4.0,
-            agencies=("NASA",),
+            agencies=("NASA", "Roscosmos"),
+        ),
+        Pattern(
+            name="station_outlasts_2014",
+            claim="NASA and Roscosmos still build and fly a station together after the 2014 "
+            "Crimea shock.",
+            tolerance="some station with both as members is under way in a year from 2015 on",
+            mechanism="the US keeps leading the station (agencies.NASA.leads, to 2024: the "
+            "2010 and 2014 extensions) and its partners protect it from cuts at home "
+            "(dynamics.commitment_protection); the 2014 rise in tension stays under both "
+            "tolerances",
+            required=0.6,
+            check=station_outlasts_2014,
+            value_label="years from 2015 NASA and Roscosmos share a station",
+            threshold=1.0,
+            agencies=("NASA", "Roscosmos"),
         ),
     )
 }

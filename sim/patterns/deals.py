@@ -11,6 +11,7 @@ as a club of five agencies in the 1990s.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.patterns.view import RunView, everyone
 
@@ -22,6 +23,7 @@ __all__ = [
     "juniors_lead_own",
     "lead_pays_most",
     "station_club",
+    "station_outlasts_2014",
 ]
 
 SHUTTLE_GAP = (2011, 2019)  # Shuttle retired July 2011; Crew Dragon Demo-2 in May 2020
@@ -82,18 +84,21 @@ def _needs_crew(run: RunView) -> set[str]:
 
 
 def crew_on_soyuz(run: RunView) -> tuple[float, bool]:
-    """NASA's crewed missions begun in the Shuttle gap; passes when each depends on Roscosmos."""
+    """NASA's crewed missions begun in the Shuttle gap; passes when each depends on Roscosmos.
+
+    NASA's missions are those it stays in: one it left (a cut at home) flies
+    without it, and its dependence leaves with it.
+    """
     m = _in_run(run)
     first, last = SHUTTLE_GAP
     gap = m[m.kind.isin(_needs_crew(run)) & m.start_year.between(first, last)]
-    gap = gap[everyone(gap).map(lambda x: "NASA" in x).astype(bool)]
+    gap = gap[gap.members.map(lambda x: "NASA" in x).astype(bool)]
     on_soyuz = gap.depends_on.map(lambda d: "NASA:Roscosmos" in d)
     return float(len(gap)), bool(on_soyuz.all())
 
 
-def station_club(run: RunView) -> tuple[float, bool]:
-    """Largest coalition of a station kind begun 1993-2000; passes at four or more."""
-    m = _in_run(run)
+def _stations(run: RunView):
+    """Missions of a station kind a club can build (three or more partners, a station element)."""
     kinds = run.spec.missions
     stations = {
         name
@@ -102,7 +107,31 @@ def station_club(run: RunView) -> tuple[float, bool]:
         and k.elements
         and any(e.domain == "station" for e in k.elements.values())
     }
+    m = _in_run(run)
+    return m[m.kind.isin(stations)]
+
+
+def station_club(run: RunView) -> tuple[float, bool]:
+    """Largest station coalition with Roscosmos begun 1993-2000; passes at four or more."""
+    m = _stations(run)
     first, last = STATION_YEARS
-    club = m[m.kind.isin(stations) & m.start_year.between(first, last)]
-    size = int(everyone(club).map(len).max()) if not club.empty else 0
+    club = everyone(m[m.start_year.between(first, last)])
+    size = max((len(c) for c in club if "Roscosmos" in c), default=0)
     return float(size), size >= 4
+
+
+def station_outlasts_2014(run: RunView) -> tuple[float, bool]:
+    """Years after 2014 NASA and Roscosmos spend in a station together; passes at one or more.
+
+    A station both are members of (neither has left) counts for each year it
+    is under way from 2015 to the end of the run: the partnership outlasted
+    the Crimea shock, as the ISS did.
+    """
+    m = _stations(run)
+    end = run.spec.end_year
+    years: set[int] = set()
+    for members, start, stop in zip(m.members, m.start_year, m.end_year, strict=True):
+        if "NASA" in members and "Roscosmos" in members:
+            last = end if pd.isna(stop) else int(stop)  # still under way at the end
+            years.update(range(max(int(start), 2015), last + 1))
+    return float(len(years)), bool(years)

@@ -77,6 +77,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
             elif sc.agencies[old].dissolved != ag.founded:
                 msg = f"{old} must be dissolved in {name}'s founding year ({ag.founded})"
                 bad.append((where, msg))
+        bad.extend(_motive_checks(sc, name, ag))
     for section in ("tension", "trust"):
         for a, row in getattr(sc.relations, section).items():
             if a not in names:
@@ -115,6 +116,32 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
     bad.extend(_under_way_checks(sc))
     bad.extend(_calibration_checks(sc))
     bad.extend(_workload_checks(sc))
+    return bad
+
+
+def _motive_checks(sc: Scenario, name: str, ag: AgencySpec) -> list[tuple[Path_, str]]:
+    """An agency's foreign-policy motives name real kinds and agencies, in order."""
+    bad: list[tuple[Path_, str]] = []
+    for field, entries in (("leads", ag.leads), ("engages", ag.engages)):
+        for j, entry in enumerate(entries):
+            where = ("agencies", name, field, j)
+            if entry.until is not None and entry.until < entry.since:
+                bad.append(((*where, "until"), f"must not be before since ({entry.since})"))
+    for j, lead in enumerate(ag.leads):
+        if lead.mission not in sc.missions:
+            known = ", ".join(sorted(sc.missions))
+            bad.append(
+                (
+                    ("agencies", name, "leads", j, "mission"),
+                    f"unknown mission kind {lead.mission!r} (known: {known})",
+                )
+            )
+    for j, eng in enumerate(ag.engages):
+        at: Path_ = ("agencies", name, "engages", j, "agency")
+        if eng.agency not in sc.agencies:
+            bad.append((at, f"unknown agency {eng.agency!r}"))
+        elif eng.agency == name:
+            bad.append((at, "an agency cannot engage itself"))
     return bad
 
 
@@ -191,6 +218,7 @@ def expected_proposals(sc: Scenario) -> float:
             )
             if envelope > 0 and mix is not None:
                 total += proposals_per_year(dyn.proposal_rate, envelope, mix, own_cost)
+            total += sum(lead.holds(year) for lead in a.leads)  # at most one flagship each
     return total
 
 

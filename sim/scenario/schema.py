@@ -6,9 +6,12 @@ in the field's description, from which the limits are documented.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.scenario.fields import Probability, Year, _bounded, _Frozen
+from sim.scenario.motives import EngagesSpec, LeadsSpec
 
 __all__ = [
     "DOMAINS",
@@ -17,6 +20,8 @@ __all__ = [
     "Domain",
     "DynamicsSpec",
     "ElementSpec",
+    "EngagesSpec",
+    "LeadsSpec",
     "MissionSpec",
     "Motives",
     "NegotiationSpec",
@@ -39,29 +44,6 @@ DOMAINS: tuple[Domain, ...] = (
 )
 
 Domain = Literal["launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Year = Annotated[int, Field(ge=1900, le=2200)]
-
-
-class _Frozen(BaseModel):
-    # No infinities or NaNs anywhere: they validate against ge/le and then
-    # crash or stall a run years later (``budget: .inf``, ``weight: .nan``).
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-
-def _bounded(
-    low: float, high: float, why: str, *, default: Any = ..., strict_low: bool = False
-) -> Any:
-    """A float field in ``[low, high]`` (``(low, high]`` with ``strict_low``), with its reason.
-
-    The reason goes into the field's description, from which the bounds can be
-    documented; without ``default`` the field is required.
-    """
-    if strict_low:
-        return Field(default, gt=low, le=high, description=why)
-    return Field(default, ge=low, le=high, description=why)
 
 
 class Motives(_Frozen):
@@ -125,6 +107,20 @@ class AgencySpec(_Frozen):
             "domestic support for the space programme (government and legislature): "
             "1 pays whatever it costs, 0 cancels what it can; the level support "
             "returns to after a shock (issue #14); 0.7 when not declared"
+        ),
+    )
+    leads: list[LeadsSpec] = Field(
+        default=[],
+        description=(
+            "foreign-policy motive: programmes its government leads as a club, "
+            "e.g. {mission: modular_station, since: 1993, until: 2000}"
+        ),
+    )
+    engages: list[EngagesSpec] = Field(
+        default=[],
+        description=(
+            "foreign-policy motive: former rivals its government seeks to engage, "
+            "e.g. {agency: Roscosmos, since: 1993, until: 2013}"
         ),
     )
 
@@ -246,6 +242,20 @@ class NegotiationSpec(_Frozen):
         description="mechanism switch (for ablation): partners' outside options bind",
     )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
+    club_leadership: float = _bounded(
+        0.0,
+        10.0,
+        "what each foreign partner adds to the lead of a club it leads "
+        "(agencies.X.leads), as a share of the mission's prestige; 0 switches it off",
+        default=0.0,
+    )
+    engagement: float = _bounded(
+        0.0,
+        10.0,
+        "what each US$ a rival it engages (agencies.X.engages) spends on a joint mission "
+        "is worth to the engaging agency; 0 switches it off",
+        default=0.0,
+    )
     trust_weight: float = _bounded(0.0, 100.0, "weight of trust in choosing partners", default=0.5)
     distrust: Probability = 0.3
     export_sensitivity: Probability = 0.6
