@@ -393,7 +393,7 @@ def complete(
     m = len(members)
     rate = params.learning_rate if success else params.learning_rate / 2
     for i in members:
-        world.agencies[i].learn(kind.requires, rate)
+        world.agencies[i].learn(_built_requires(mission, i), rate)
     transfer(world, mission, params)
     if success:
         science = mission.proposal.science * (1.0 + params.instrument_bonus * (m - 1))
@@ -414,6 +414,21 @@ def complete(
         world.log.failures += 1
         if m > 1:
             world.relations.fail(members, params.trust_loss_failure)
+
+
+def _built_requires(mission: Mission, member: int) -> np.ndarray:
+    """The capability the elements ``member`` built needed, per domain (0 where it built none).
+
+    Learning by doing is learning by building (Arrow 1962): NASA, flying its
+    crews on Soyuz, does not learn to build crew transport; what partners know
+    flows by :func:`transfer` instead, where export controls allow.
+    """
+    kind = mission.proposal.kind
+    built = np.asarray(mission.builders) == member
+    out = np.zeros_like(kind.requires)
+    if len(built) == len(kind.elements.names):
+        np.maximum.at(out, kind.elements.domain[built], kind.elements.level[built])
+    return out
 
 
 def transfer(world: World, mission: Mission, params: LifecycleParams) -> None:

@@ -141,9 +141,12 @@ def _heavy_programmes(items=()) -> tuple[float, float]:
 @pytest.mark.slow
 def test_partners_make_heavy_programmes_bearable_at_home():
     # Putnam (1988): a signed agreement binds the domestic level. With the protection
-    # foreign partners give, leads begin more heavy programmes and take more partners
-    # into them; switched off (commitment_protection=0), both fall.
+    # foreign partners give, leads take more partners into heavy programmes; switched
+    # off (commitment_protection=0), fewer. Before #14's station club leads also began
+    # more of them (30.0 against 27.2 a run); since, the club the protection lets form
+    # (tests/test_motives.py) takes NASA's mission budget, and the counts are level
+    # (31.5 against 31.8).
     count, members = _heavy_programmes()
     off_count, off_members = _heavy_programmes((("dynamics.commitment_protection", 0.0),))
     assert members > off_members + 0.05
-    assert count > off_count
+    assert count > 20 and off_count > 20

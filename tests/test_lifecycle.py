@@ -69,6 +69,7 @@ def fly(world, members, shares=None, paid=None, years_left=3, cost=3.0) -> Missi
         start_year=world.year,
         years_left=years_left,
         values=np.zeros(n),
+        builders=tuple(members[e % n] for e in range(len(kind.elements.names))),
     )
     if paid is not None:
         mission.paid = np.asarray(paid, float)
@@ -309,10 +310,20 @@ def test_full_coverage_and_no_risk_succeeds_and_raises_trust(world, params):
     assert world.log.science == pytest.approx(science)
     assert world.agencies[0].science == world.agencies[1].science == pytest.approx(science)
     assert world.agencies[2].science == 0.0  # no open data
-    used = world.kinds[0].requires > 0
-    np.testing.assert_allclose(
-        world.capabilities[0, used], caps[0, used] + params.learning_rate * (1 - caps[0, used])
-    )
+    # each learns by building, in the domain of the element it built; in the other it
+    # gains only what transfer brings from the partner who built it (A and B start equal)
+    elements = world.kinds[0].elements
+    for k in (0, 1):
+        built = elements.domain[np.asarray(mission.builders) == k]
+        other = elements.domain[np.asarray(mission.builders) != k]
+        np.testing.assert_allclose(
+            world.capabilities[k, built],
+            caps[k, built] + params.learning_rate * (1 - caps[k, built]),
+        )
+        np.testing.assert_allclose(
+            world.capabilities[k, other],
+            caps[k, other] + params.transfer_rate * params.learning_rate * (1 - caps[k, other]),
+        )
 
 
 def test_certain_failure_costs_trust_and_teaches_half(world, params):
@@ -323,10 +334,10 @@ def test_certain_failure_costs_trust_and_teaches_half(world, params):
     lc.complete(world, mission, params, np.random.default_rng(0))
     assert mission.outcome is Outcome.FAILURE and world.log.failures == 1
     assert world.relations.trust[0, 1] == pytest.approx(before * (1 - params.trust_loss_failure))
-    used = world.kinds[0].requires > 0
+    built = world.kinds[0].elements.domain[np.asarray(mission.builders) == 1]
     np.testing.assert_allclose(
-        world.capabilities[1, used],
-        caps[1, used] + params.learning_rate / 2 * (1 - caps[1, used]),
+        world.capabilities[1, built],
+        caps[1, built] + params.learning_rate / 2 * (1 - caps[1, built]),
     )
 
 

@@ -133,15 +133,24 @@ def test_a_policy_event_is_validated_like_the_field(write_yaml):
         load_scenario(path)
 
 
-def test_funding_pool_costs_science_per_dollar(base):
+def test_funding_pool_costs_science_per_dollar():
     # The pool pays for joint missions whatever their science, so each dollar
-    # spent buys less (0.88 -> 0.73 points per US$ bn at 0.15). Before issue #13
-    # it also cost autonomy; with partners building what they do best it no
-    # longer does (0.901 -> 0.902).
+    # spent buys less: in detente 0.85 -> 0.70 points per US$ bn at 0.15. Before
+    # issue #13 it also cost autonomy; with partners building what they do best it
+    # no longer does. Measured on detente since #14: in iss_era the station club's
+    # decades (60 bn each, often cancelled) make science per dollar too noisy for
+    # 30 runs to show the fall (0.60 -> 0.62 on these seeds, 0.66 -> 0.57 on others).
     from sim.summary import tradeoff_metrics
 
-    lever = _batch({"policies.funding_pool": 0.15})
-    assert (
-        tradeoff_metrics(lever.model, lever.missions).science_per_dollar.mean()
-        < tradeoff_metrics(base.model, base.missions).science_per_dollar.mean() - 0.05
-    )
+    def science_per_dollar(pool):
+        batch = run_batch(
+            "detente",
+            REPLICATES,
+            params={"policies.funding_pool": pool},
+            seed=11,
+            workers=1,
+            progress=False,
+        )
+        return tradeoff_metrics(batch.model, batch.missions).science_per_dollar.mean()
+
+    assert science_per_dollar(0.15) < science_per_dollar(0.0) - 0.05

@@ -20,7 +20,7 @@ def test_python_examples_run():
 
 
 def test_yaml_examples_are_valid_scenarios(tmp_path):
-    no_wolf, flagship = _blocks("yaml")
+    no_wolf, flagship, freedom = _blocks("yaml")
     path = tmp_path / "no_wolf.yaml"
     path.write_text(no_wolf)
     sc = load_scenario(path)
@@ -30,6 +30,10 @@ def test_yaml_examples_are_valid_scenarios(tmp_path):
     sc = load_scenario(path)
     elements = sc.missions["flagship_telescope"].elements
     assert next(iter(elements)) == "telescope_and_bus" and elements["launch"].critical
+    path = tmp_path / "freedom.yaml"
+    path.write_text(freedom)
+    nasa = load_scenario(path).agencies["NASA"]
+    assert nasa.leads[0].since == 1984 and nasa.leads[0].holds(1990) and nasa.engages == []
 
 
 def test_readme_names_the_two_commands():
