@@ -194,7 +194,7 @@ def stakes(
         foreign,
     )
     factor = factor * survival(cut, kind.duration, terms.sunk_cost)
-    if m > 1:  # what leading a club and engaging a rival are worth (7.21)
+    if m > 1 and (proposal.flagship or table.engages is not None):  # leading, engaging (7.21)
         esteem = price * chance * w[:, 1] * prestige
         diplomatic = diplomatic + foreign_policy(idx, proposal, table, terms, esteem, pay)
     rival = terms.rival_share
@@ -237,7 +237,9 @@ def foreign_policy(
         foreign = int((table.country[idx] != table.country[proposal.lead]).sum())
         out[0] = terms.club_leadership * foreign * esteem[0]
     if table.engages is not None:
-        out += terms.engagement * (table.engages[np.ix_(idx, idx)] @ pay)
+        pairs = table.engages[idx][:, idx]
+        if pairs.any():
+            out += terms.engagement * (pairs @ pay)
     return out
 
 
