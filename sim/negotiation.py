@@ -256,11 +256,10 @@ def _candidates(proposal: Proposal, table: NegotiationTable, terms: Terms) -> li
     own_cost = proposal.cost * table.cost_factor[pool]
     afford = np.minimum(table.uncommitted[pool] * proposal.kind.duration / own_cost, 1.0)
     score = gain + terms.trust_weight * table.trust[lead, pool] + 0.2 * afford
-    if table.engages is not None:  # a rival it seeks to engage is asked first (7.21)
-        score = score + 10.0 * table.engages[lead, pool]
-    # a club's leader invites everyone it may work with (7.21)
+    # a rival it seeks to engage is asked first; a club's leader invites everyone (7.21)
+    engaged = table.engages[lead, pool] if table.engages is not None else np.zeros(len(pool), bool)
     limit = len(pool) if proposal.flagship else terms.candidates
-    order = np.argsort(-score, kind="stable")[:limit]
+    order = np.lexsort((-score, ~engaged))[:limit]  # stable: ties keep the pool's order
     return [int(pool[k]) for k in order]
 
 
