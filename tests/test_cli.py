@@ -286,6 +286,7 @@ def test_calibrate_keeps_points_where_every_pattern_holds(tmp_path, capsys):
         "negotiation.distrust",
         "dynamics.trust_gain",
         "dynamics.trust_loss_withdrawal",
+        "negotiation.club_leadership",
     }
     assert (posterior.accepted == samples.accepted[1:].sum()).all()
     assert "Accepted:" in (out / "calibration.md").read_text()
