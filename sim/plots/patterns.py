@@ -28,7 +28,7 @@ def pattern_plot(results: pd.DataFrame, pattern) -> Figure:
         shown = mask & np.isfinite(values)
         ax.scatter(values[shown], jitter[shown], s=42, color=color, alpha=0.75,
                    edgecolor="white", linewidth=0.5,
-                   label=f"{label} ({mask.sum()} runs)")  # fmt: skip
+                   label=f"{label} ({mask.sum()} run{'' if mask.sum() == 1 else 's'})")  # fmt: skip
     if pattern.threshold is not None:
         ax.axvline(pattern.threshold, color="0.25", linestyle="--", linewidth=1.2,
                    label=f"threshold {pattern.threshold:g}")  # fmt: skip
