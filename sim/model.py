@@ -253,7 +253,7 @@ class SpaceCooperationModel(mesa.Model):
             (a.index, self.index[e.agency])
             for a in self.agencies
             for e in a.engages
-            if a.engages_with(e.agency, self.year)
+            if e.holds(self.year)
         ]
         if not pairs:
             return None

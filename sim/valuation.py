@@ -140,7 +140,9 @@ def stakes(
     and the political cost of each partner (tension times the mission's
     security sensitivity) discount it, and so does the chance that its
     government cuts the programme before the end (:mod:`sim.domestic`:
-    larger for a heavier part, smaller with foreign partners). Points become money at the member's
+    larger for a heavier part, smaller with foreign partners). Its government's
+    foreign policy adds to it (:func:`foreign_policy`: leading a club, engaging
+    a former rival). Points become money at the member's
     price of a point (from its best forgone use of money) over its cost motive.
     """
     idx = np.asarray(members)
