@@ -287,6 +287,11 @@ def _best_step(
     best: Offer | Reach | None = None
     failed = False
     min_coverage = talks.terms.min_coverage
+    # what each member must do better than: its payoff before (0 while the coalition
+    # cannot fly); in a flagship the lead admits, and partners keep their options
+    floor = payoff if feasible else np.zeros(len(members))
+    if talks.proposal.flagship:
+        floor = np.concatenate([floor[:1], talks.outside[members[1:]]])
     for j in pool:
         if not _compatible(j, members, talks.table):
             continue
@@ -309,9 +314,6 @@ def _best_step(
                 if best is None or (isinstance(best, Reach) and score > best.score):
                     best = Reach(j, score)
             continue
-        floor = payoff if feasible else np.zeros(len(members))
-        if talks.proposal.flagship:  # the lead admits; partners keep their options
-            floor = np.concatenate([floor[:1], talks.outside[members[1:]]])
         gains = (offer.payoff[:-1] > floor + _EPS).all()
         joins = offer.payoff[-1] >= talks.outside[j] - _EPS and offer.payoff[-1] > _EPS
         # an outside option that binds leaves the partner just at it

@@ -198,7 +198,7 @@ def stakes(
     factor = factor * survival(cut, kind.duration, terms.sunk_cost)
     if m > 1 and (proposal.flagship or table.engages is not None):  # leading, engaging (7.21)
         esteem = price * chance * w[:, 1] * prestige
-        diplomatic = diplomatic + foreign_policy(idx, proposal, table, terms, esteem, pay)
+        diplomatic = diplomatic + foreign_policy(idx, proposal, table, terms, esteem, pay, foreign)
     rival = terms.rival_share
     return Stakes(
         members=tuple(members),
@@ -220,6 +220,7 @@ def foreign_policy(
     terms: Terms,
     esteem: np.ndarray,
     pay: np.ndarray,
+    foreign: np.ndarray,
 ) -> np.ndarray:
     """What each member's government values beyond the mission itself, in money.
 
@@ -232,12 +233,12 @@ def foreign_policy(
     pays for its elements: work that keeps the rival's engineers at home on
     a joint programme (the US after 1993, which also paid Russia directly for
     Mir visits and Zarya). ``idx`` are the members, the lead first when in;
-    tests/test_motives.py checks both.
+    ``foreign`` counts each member's partners of another country
+    (:func:`sim.domestic.foreign_partners`); tests/test_motives.py checks both.
     """
     out = np.zeros(len(idx))
     if proposal.flagship and idx[0] == proposal.lead:
-        foreign = int((table.country[idx] != table.country[proposal.lead]).sum())
-        out[0] = terms.club_leadership * foreign * esteem[0]
+        out[0] = terms.club_leadership * foreign[0] * esteem[0]
     if table.engages is not None:
         pairs = table.engages[idx][:, idx]
         if pairs.any():

@@ -17,6 +17,7 @@ import pytest
 from conftest import make_kind, make_table, proposal
 
 from sim import SpaceCooperationModel, lifecycle, load_scenario, run
+from sim.domestic import foreign_partners
 from sim.mission import Outcome
 from sim.negotiation import Agreement, Terms, _candidates, negotiate
 from sim.patterns.deals import station_club, station_outlasts_2014
@@ -42,11 +43,22 @@ def test_a_club_leader_values_each_foreign_partner():
     pay = np.array([6.0, 2.0, 2.0])
     flagship = replace(proposal(STATION), flagship=True)
     members = np.arange(3)
+    foreign = foreign_partners(table.country)  # the lead: one partner of another country
     # one foreign partner: 0.2 x 1 x the lead's esteem of the mission; nothing for the others
-    assert foreign_policy(members, flagship, table, terms, esteem, pay).tolist() == [2.0, 0, 0]
-    assert foreign_policy(members, proposal(STATION), table, terms, esteem, pay).sum() == 0.0
+    led = foreign_policy(members, flagship, table, terms, esteem, pay, foreign)
+    assert led.tolist() == [2.0, 0, 0]
+    plain = foreign_policy(members, proposal(STATION), table, terms, esteem, pay, foreign)
+    assert plain.sum() == 0.0
     # a sub-coalition without the lead (Shapley) has no leader to value it
-    sub = foreign_policy(members[1:], flagship, table, terms, esteem[1:], pay[1:])
+    sub = foreign_policy(
+        members[1:],
+        flagship,
+        table,
+        terms,
+        esteem[1:],
+        pay[1:],
+        foreign_partners(table.country[1:]),
+    )
     assert sub.sum() == 0.0
 
 
@@ -55,9 +67,15 @@ def test_an_agency_values_the_work_of_a_rival_it_seeks_to_engage():
     engages[0, 1] = True
     table = make_table(3, engages=engages)
     pay = np.array([6.0, 2.5, 1.0])
-    out = foreign_policy(np.arange(3), proposal(STATION), table, Terms.of(engagement=1.0), pay, pay)
+    foreign = foreign_partners(table.country)
+
+    def value(engagement):
+        terms = Terms.of(engagement=engagement)
+        return foreign_policy(np.arange(3), proposal(STATION), table, terms, pay, pay, foreign)
+
+    out = value(1.0)
     assert out.tolist() == [2.5, 0.0, 0.0]
-    off = foreign_policy(np.arange(3), proposal(STATION), table, Terms.of(engagement=0.0), pay, pay)
+    off = value(0.0)
     assert off.sum() == 0.0
 
 
