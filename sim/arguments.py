@@ -93,6 +93,10 @@ def check_command_line(args: argparse.Namespace) -> None:
     if getattr(args, "n", None) is not None:
         _count("--n", args.n)
     _check_resume(args)
+    for text in getattr(args, "match", None) or []:
+        left, eq, right = text.partition("=")
+        if not (eq and left.strip() and right.strip()):
+            raise UsageError("--match", f"write AGENCY_A=AGENCY_B, not {text!r}")
     _check_metrics(args)
     _check_axes(args)
     for key in ("set", "param", "lever"):
@@ -122,6 +126,8 @@ def _check_metrics(args: argparse.Namespace) -> None:
         names, known, flag = [args.metric], list(END_METRICS), "--metric"
     elif args.command == "sensitivity":
         names, known, flag = [args.metric], list(METRICS), "--metric"
+    elif args.command == "explain":
+        names, known, flag = [args.metric], list(END_METRICS), "--metric"
     elif args.command == "tradeoff":
         names, known, flag = args.metrics.split(","), list(METRICS), "--metrics"
     else:

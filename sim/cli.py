@@ -280,6 +280,61 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 1 if result.batch is not None and result.batch.n_failed else 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from sim.explain import explain
+    from sim.plots import explain_bars, save_figure
+
+    match = dict(t.split("=", 1) for t in args.match or [])  # shape checked up front
+    done = explain(
+        args.a,
+        args.b,
+        args.metric,
+        args.replicates,
+        seed=args.seed,
+        match={k.strip(): v.strip() for k, v in match.items()},
+        **{k: v for k, v in _batch_kwargs(args).items() if k != "chunk_size"},
+    )
+    runs = len(done.runs)
+    seeds = f"{done.seeds} seed{'s' if done.seeds != 1 else ''}"
+    print(f"{done.metric}: {runs} runs, 64 hybrids of {done.a} and {done.b} on {seeds} each; "
+          "mean [95 % CI] over seeds:")  # fmt: skip
+    for row in done.totals.itertuples():
+        what = f"{done.b} - {done.a}" if row.what == "b - a" else row.what
+        print(f"  {what:<24} {row.mean:+.3f} [{row.low:+.3f}, {row.high:+.3f}]")
+    table = done.factors.set_index("factor")
+    cols = {
+        "shapley": "Shapley value",
+        "alone_into_a": f"alone into {done.a}",
+        "alone_out_of_b": f"alone out of {done.b}",
+    }
+    shown = pd.DataFrame(
+        {
+            label: [
+                f"{r[c]:+.3f} [{r[c + '_low']:+.3f}, {r[c + '_high']:+.3f}]"
+                for _, r in table.iterrows()
+            ]
+            for c, label in cols.items()
+        },
+        index=table.index,
+    )
+    _print_table("", shown)
+    print(
+        "Shapley values add up to the whole difference; 'alone' takes one factor from the "
+        "other scenario and keeps the rest."
+    )
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomically(out / "explain.csv", partial(write_csv, done.factors))
+        write_atomically(out / "explain_runs.csv", partial(write_csv, done.runs))
+        png = save_figure(explain_bars(done), out / "explain.png")
+        print(f"wrote explain.csv, explain_runs.csv and {png.name} to {out}/")
+    if done.failed:
+        print(f"{done.failed} runs failed; their seeds are left out", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _any_failed(batch, consequence: str) -> bool:
     if batch.n_failed:
         first = batch.errors.error.iloc[0]
@@ -349,6 +404,7 @@ def _verbs() -> dict[str, Callable[[argparse.Namespace], int]]:
         "tradeoff": _cmd_tradeoff,
         "sensitivity": _cmd_sensitivity,
         "compare": _cmd_compare,
+        "explain": _cmd_explain,
         "report": _cmd_report,
         "calibrate": _cmd_calibrate,
         "app": _cmd_app,

@@ -124,6 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for the batch, plots and report.md")
     _batch_options(p)
 
+    p = sub.add_parser(
+        "explain", help="why a metric differs between two scenarios: its share per factor"
+    )
+    p.add_argument("a", help="the first scenario: a bundled name or a YAML path")
+    p.add_argument("b", help="the second scenario; the difference explained is b minus a")
+    p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric to explain")
+    p.add_argument(
+        "--match",
+        action="append",
+        metavar="AGENCY_A=AGENCY_B",
+        help="an agency of a that stands for one of b (repeatable; default: same name, "
+        "successor, same country)",
+    )
+    p.add_argument("--replicates", type=int, default=10, help="seeds per hybrid (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--executor",
+        choices=["process", "dask", "serial"],
+        help="process pool (default), Dask distributed, or serial in this process",
+    )
+    p.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--out", help="directory for explain.csv, explain_runs.csv and explain.png")
+    p.set_defaults(chunk_size=None)
+
     p = sub.add_parser("report", help="validation report: each stylized fact and its pass share")
     _validation_options(p)
     p.add_argument("--out", required=True, help="directory for report.md, report.html and plots")

@@ -1,6 +1,7 @@
 """Matplotlib figures of a run's or a batch's tables, built without pyplot so they work headless."""
 
 from sim.plots.compare import compare_bars, compare_series, save_batch_plots
+from sim.plots.explain import explain_bars
 from sim.plots.network import cooperation_network, pair_heatmap
 from sim.plots.patterns import pattern_plot
 from sim.plots.sensitivity import sensitivity_bars
@@ -16,6 +17,7 @@ __all__ = [
     "compare_bars",
     "compare_series",
     "cooperation_network",
+    "explain_bars",
     "metric_series",
     "pair_heatmap",
     "pareto_plot",
