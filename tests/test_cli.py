@@ -226,21 +226,21 @@ def test_tradeoff_writes_lines_pareto_and_table(tmp_path, capsys):
 @pytest.mark.slow
 def test_report_writes_markdown_html_and_a_plot_per_pattern(tmp_path, capsys):
     out = tmp_path / "report"
-    patterns = "lead_pays_most,trust_breaks_fast"
+    patterns = "lead_pays_most,withdrawal_scars"
     code = main(["report", "full_history", "--replicates", "3", "--workers", "1",
                  "--patterns", patterns, "--out", str(out)])  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
     assert "lead_pays_most" in printed and "holds" in printed
     md = (out / "report.md").read_text()
-    assert "## lead_pays_most" in md and "img/trust_breaks_fast.png" in md
-    assert "<h2 id='trust_breaks_fast'>" in (out / "report.html").read_text()
+    assert "## lead_pays_most" in md and "img/withdrawal_scars.png" in md
+    assert "<h2 id='withdrawal_scars'>" in (out / "report.html").read_text()
     assert sorted(p.name for p in (out / "img").glob("*.png")) == [
         "lead_pays_most.png",
-        "trust_breaks_fast.png",
+        "withdrawal_scars.png",
     ]
     shares = pd.read_csv(out / "patterns.csv")
-    assert list(shares.pattern) == ["lead_pays_most", "trust_breaks_fast"]
+    assert list(shares.pattern) == ["lead_pays_most", "withdrawal_scars"]
     assert len(pd.read_csv(out / "runs.csv")) == 6  # 3 runs x 2 patterns
 
 

@@ -1,5 +1,6 @@
 """Patterns, validation and calibration: exact checks on small inputs."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -8,35 +9,48 @@ from sim.calibration import calibrate
 from sim.patterns import PATTERNS, RunView
 
 
-def _view(pairs: pd.DataFrame) -> RunView:
+def _view(missions: pd.DataFrame) -> RunView:
     empty = pd.DataFrame()
-    return RunView(0, 0, empty, empty, pairs, empty, load_scenario("iss_era"))
+    return RunView(0, 0, empty, empty, empty, missions, load_scenario("iss_era"))
 
 
-def _trust(path_ab):
-    years = range(2000, 2000 + len(path_ab))
+def _missions(after: list[list[str]]) -> pd.DataFrame:
+    """NASA leaves a mission with ESA in 2005; its joint missions before, and ``after``."""
+    rows = [
+        (["ESA"], ["NASA"], [2005], 2000),  # the mission NASA leaves
+        (["NASA", "ESA"], [], [], 2002),
+        (["NASA", "JAXA"], [], [], 2003),  # before: half of NASA's joint missions are with ESA
+        *[(who, [], [], 2006 + k) for k, who in enumerate(after)],
+    ]
     return pd.DataFrame(
-        {"year": years, "agency_a": "NASA", "agency_b": "ESA", "trust": path_ab,
-         "tension": 0.1, "joint_missions": 0}
-    )  # fmt: skip
+        [(i, m, w, y, s) for i, (m, w, y, s) in enumerate(rows)],
+        columns=["mission_id", "members", "withdrawn", "withdrawn_years", "start_year"],
+    )
 
 
 @pytest.mark.parametrize(
-    "path,holds",
+    "after,ratio",
     [
-        ([0.5, 0.55, 0.6, 0.3, 0.35], True),  # falls by 0.3, rises by 0.05: breaks fast
-        ([0.5, 0.6, 0.7, 0.6, 0.7], False),  # falls and rises alike
+        ([["NASA", "JAXA"], ["NASA", "ESA"], ["NASA", "CSA"], ["NASA", "JAXA"]], 0.5),  # avoided
+        ([["NASA", "ESA"], ["NASA", "JAXA"]], 1.0),  # as before: no scar
+        # NASA's solo missions and missions without NASA do not count: all with ESA after
+        ([["NASA", "ESA"], ["NASA"], ["ESA", "JAXA"], ["NASA", "ESA", "JAXA"]], 2.0),
     ],
 )
-def test_trust_pattern_tells_fast_breaks_from_symmetric_change(path, holds):
-    value, passed = PATTERNS["trust_breaks_fast"].check(_view(_trust(path)))
-    assert passed is holds
-    assert value == pytest.approx(6.0 if holds else 1.0)
+def test_withdrawal_scars_compare_the_let_down_partner_share_after_and_before(after, ratio):
+    value, passed = PATTERNS["withdrawal_scars"].check(_view(_missions(after)))
+    assert value == pytest.approx(ratio)
+    assert passed is (ratio < 0.8)
+
+
+def test_withdrawal_scars_need_something_to_compare():
+    value, passed = PATTERNS["withdrawal_scars"].check(_view(_missions([])))
+    assert np.isnan(value) and not passed
 
 
 @pytest.mark.slow
 def test_calibration_is_the_same_serial_or_on_a_process_pool():
-    kw = dict(n=2, replicates=2, patterns=["trust_breaks_fast", "russia_worse_shares"], seed=3)
+    kw = dict(n=2, replicates=2, patterns=["withdrawal_scars", "russia_worse_shares"], seed=3)
     serial = calibrate("full_history", workers=1, progress=False, **kw)
     pooled = calibrate("full_history", workers=2, progress=False, **kw)
     pd.testing.assert_frame_equal(serial.samples, pooled.samples)

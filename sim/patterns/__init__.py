@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from sim.patterns.catalog import PATTERNS, Pattern
+from sim.patterns.catalog import PATTERNS, Pattern, Switch
 from sim.patterns.view import RunView, runs_of
 from sim.scenario import Scenario
 
@@ -34,6 +34,7 @@ __all__ = [
     "PATTERNS",
     "Pattern",
     "RunView",
+    "Switch",
     "evaluate",
     "pass_shares",
     "runs_of",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from sim.patterns.checks import (
     HIGH_TENSION,
+    SCAR_RATIO,
+    SCAR_YEARS,
     SENSITIVE,
     SHOCK,
     club_survives_shocks,
@@ -21,8 +24,8 @@ from sim.patterns.checks import (
     russia_seeks_partners,
     russia_worse_shares,
     tension_drop_raises_agreements,
-    trust_breaks_fast,
     two_blocs,
+    withdrawal_scars,
     within_bloc_ratio_falls,
 )
 from sim.patterns.deals import (
@@ -37,7 +40,45 @@ from sim.patterns.deals import (
 )
 from sim.patterns.view import RunView
 
-__all__ = ["PATTERNS", "Pattern"]
+__all__ = ["PATTERNS", "Pattern", "Switch"]
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A pattern's mechanism switched off: the settings that remove it, and where.
+
+    ``tests/test_pattern_mechanisms.py`` runs ``scenario`` with ``settings``
+    (dotted paths, as ``--set``) and checks that the pattern then passes in
+    fewer runs than it requires: the pattern follows from the mechanism, not
+    from an input that would give it anyway.
+
+    Attributes
+    ----------
+    scenario : str
+        A bundled scenario the pattern applies to.
+    settings : tuple of (str, value)
+        The overrides that switch the mechanism off; ``agencies.*.field``
+        sets the field of every agency of the scenario.
+    says : str
+        What switching off means, in words.
+    """
+
+    scenario: str
+    settings: tuple[tuple[str, Any], ...]
+    says: str
+
+    def overrides(self, agencies: Iterable[str]) -> dict[str, Any]:
+        """The settings as ``--set`` overrides, ``agencies.*`` spelled out for ``agencies``.
+
+        >>> Switch("x", (("agencies.*.tolerance", 1.0),), "").overrides(["NASA", "ESA"])
+        {'agencies.NASA.tolerance': 1.0, 'agencies.ESA.tolerance': 1.0}
+        """
+        out: dict[str, Any] = {}
+        for key, value in self.settings:
+            head, star, tail = key.partition(".*.")
+            names = agencies if star else [None]
+            out |= {f"{head}.{a}.{tail}" if a else key: value for a in names}
+        return out
 
 
 @dataclass(frozen=True)
@@ -64,6 +105,9 @@ class Pattern:
         The pass line on ``value``, drawn in the plot when there is one.
     agencies : tuple of str
         Agencies a scenario must have for the pattern to apply.
+    off : Switch or None
+        The mechanism switched off, under which the pattern must fail; None
+        for the few patterns whose mechanism no setting can remove (docs/ODD.md 4.3).
     """
 
     name: str
@@ -75,6 +119,7 @@ class Pattern:
     value_label: str
     threshold: float | None = None
     agencies: tuple[str, ...] = field(default_factory=tuple)
+    off: Switch | None = None
 
 
 #: The Soviet agency's succession: patterns about Roscosmos against the USSR
@@ -106,6 +151,11 @@ PATTERNS: dict[str, Pattern] = {
             check=cold_war_cross_rare,
             value_label="cross-bloc share of joint missions, 1957-1991",
             threshold=0.15,
+            off=Switch(
+                "full_history",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
+            ),
         ),
         Pattern(
             name="cross_bloc_in_tension_dips",
@@ -119,6 +169,11 @@ PATTERNS: dict[str, Pattern] = {
             check=cross_in_tension_dips,
             value_label="share of Cold War cross-bloc missions in low-tension years",
             threshold=0.5,
+            off=Switch(
+                "full_history",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
+            ),
         ),
         Pattern(
             name="within_bloc_ratio_falls",
@@ -132,6 +187,11 @@ PATTERNS: dict[str, Pattern] = {
             check=within_bloc_ratio_falls,
             value_label="log(within/cross ratio before 1992 / after)",
             threshold=0.0,
+            off=Switch(
+                "full_history",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
+            ),
         ),
         Pattern(
             name="high_tension_low_sensitivity",
@@ -145,6 +205,11 @@ PATTERNS: dict[str, Pattern] = {
             check=high_tension_low_sensitivity,
             value_label="highest sensitivity of a cross-bloc mission under high tension",
             threshold=SENSITIVE,
+            off=Switch(
+                "cold_war",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
+            ),
         ),
         Pattern(
             name="tension_drop_raises_agreements",
@@ -157,6 +222,11 @@ PATTERNS: dict[str, Pattern] = {
             check=tension_drop_raises_agreements,
             value_label="cross-bloc agreements after drops minus before",
             threshold=0.0,
+            off=Switch(
+                "full_history",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
+            ),
         ),
         _soviet_succession(
             name="russia_seeks_partners",
@@ -168,6 +238,11 @@ PATTERNS: dict[str, Pattern] = {
             check=russia_seeks_partners,
             value_label="partners per mission: Roscosmos minus USSR",
             threshold=0.5,
+            off=Switch(
+                "full_history",
+                (("agencies.Roscosmos.budget", 20.0),),
+                "Roscosmos as rich as the late USSR (20 bn a year): no poverty",
+            ),
         ),
         _soviet_succession(
             name="russia_worse_shares",
@@ -196,15 +271,26 @@ PATTERNS: dict[str, Pattern] = {
             agencies=("NASA", "USSR", "Roscosmos"),
         ),
         Pattern(
-            name="trust_breaks_fast",
-            claim="Trust breaks fast and recovers slowly.",
-            tolerance="the median yearly fall in a pair's trust is > 2x the median rise",
-            mechanism="a withdrawal halves trust, a joint failure takes 15 %; "
-            "a joint success closes only 10 % of the gap to 1",
-            required=0.9,
-            check=trust_breaks_fast,
-            value_label="median trust fall / median trust rise",
-            threshold=2.0,
+            name="withdrawal_scars",
+            claim="An agency that leaves a joint mission flies less with the partners it "
+            "let down for years (NASA's exit from ISPM in 1981 and from ExoMars in 2012 sent "
+            "ESA to other partners).",
+            tolerance=f"the let-down partners' share of the leaver's joint missions in the "
+            f"{SCAR_YEARS} years after a withdrawal is < {SCAR_RATIO} x their share in the "
+            f"{SCAR_YEARS} years before (pooled over the run's withdrawals)",
+            mechanism="a withdrawal halves the trust of every partner in the leaver "
+            "(dynamics.trust_loss_withdrawal 0.5), and trust weighs in choosing partners "
+            "(negotiation.trust_weight) and in what a partner is worth (negotiation.distrust); "
+            "trust regrows only with joint successes",
+            required=0.8,
+            check=withdrawal_scars,
+            value_label="let-down partners' share of the leaver's joint missions, after / before",
+            threshold=SCAR_RATIO,
+            off=Switch(
+                "iss_era",
+                (("dynamics.trust_loss_withdrawal", 0.0),),
+                "a withdrawal costs the leaver no trust",
+            ),
         ),
         Pattern(
             name="coalition_sizes_skewed",
@@ -215,18 +301,30 @@ PATTERNS: dict[str, Pattern] = {
             required=0.7,
             check=coalition_sizes_skewed,
             value_label="share of joint missions that are pairs",
+            off=Switch(
+                "artemis_vs_ilrs",
+                (("negotiation.integration_overhead", 0.0), ("negotiation.political_cost", 0.0)),
+                "a partner adds no integration overhead and no political cost",
+            ),
         ),
         Pattern(
             name="esa_most_central",
             claim="The agency with low tension toward everyone (ESA) has the highest "
             "degree centrality.",
             tolerance="ESA has at least as many distinct partners by the last year as any agency",
-            mechanism="ESA's low tension with both blocs keeps its partner values high",
+            mechanism="the door rule: ESA's tolerance (0.7) is above the west-east tension "
+            "(0.4), so it works with Roscosmos and CNSA as well as the West, while NASA loses "
+            "CNSA to the 2011 ban",
             required=0.85,
             check=esa_most_central,
             value_label="ESA's partners minus the best other agency's",
             threshold=0.0,
             agencies=("ESA",),
+            off=Switch(
+                "iss_era",
+                (("agencies.ESA.tolerance", 0.35),),
+                "ESA's door shut at the west-east tension: tolerance 0.35 instead of 0.7",
+            ),
         ),
         Pattern(
             name="club_survives_shocks",
@@ -240,6 +338,11 @@ PATTERNS: dict[str, Pattern] = {
             required=0.8,
             check=club_survives_shocks,
             value_label="share of clubs (3+ members) under way at a shock that keep everyone",
+            off=Switch(
+                "artemis_vs_ilrs",
+                (("dynamics.lock_in", 0.0),),
+                "no lock-in: leaving lets no partner down",
+            ),
         ),
         Pattern(
             name="two_blocs",
@@ -267,6 +370,11 @@ PATTERNS: dict[str, Pattern] = {
             check=lead_pays_most,
             value_label="share of joint missions whose lead pays most",
             threshold=0.5,
+            off=Switch(
+                "iss_era",
+                (("negotiation.lead_keeps_core", False), ("negotiation.transfers", "cash")),
+                "no prime and no work in kind: the core goes by money, and members settle in cash",
+            ),
         ),
         Pattern(
             name="budgets_committed",
@@ -280,6 +388,11 @@ PATTERNS: dict[str, Pattern] = {
             check=budgets_committed,
             value_label="median committed share of the largest budget",
             threshold=0.5,
+            off=Switch(
+                "iss_era",
+                (("agencies.NASA.committed_share", 0.0),),
+                "no committed base: all of NASA's budget free for missions",
+            ),
         ),
         Pattern(
             name="juniors_lead_own",
@@ -292,6 +405,11 @@ PATTERNS: dict[str, Pattern] = {
             check=juniors_lead_own,
             value_label="how many of ESA, JAXA, CNSA lead both",
             agencies=("ESA", "JAXA", "CNSA"),
+            off=Switch(
+                "iss_era",
+                (("negotiation.rival_share", 0.0),),
+                "rights not rival: a partner takes nothing from the lead",
+            ),
         ),
         Pattern(
             name="crew_on_soyuz",
@@ -305,6 +423,11 @@ PATTERNS: dict[str, Pattern] = {
             check=crew_on_soyuz,
             value_label="NASA crewed missions begun in the Shuttle gap",
             agencies=("NASA", "Roscosmos"),
+            off=Switch(
+                "iss_era",
+                (("negotiation.weakest_link", False),),
+                "no weakest link: crew transport averaged with the other domains",
+            ),
         ),
         Pattern(
             name="station_club",
@@ -322,6 +445,11 @@ PATTERNS: dict[str, Pattern] = {
             value_label="largest station coalition with Roscosmos begun 1993-2000",
             threshold=4.0,
             agencies=("NASA", "Roscosmos"),
+            off=Switch(
+                "iss_era",
+                (("dynamics.cancellation_hazard", 0.0),),
+                "no domestic level: no government ever cuts a programme",
+            ),
         ),
         Pattern(
             name="station_outlasts_2014",
@@ -337,6 +465,11 @@ PATTERNS: dict[str, Pattern] = {
             value_label="years from 2015 NASA and Roscosmos share a station",
             threshold=1.0,
             agencies=("NASA", "Roscosmos"),
+            off=Switch(
+                "iss_era",
+                (("dynamics.commitment_protection", 0.0),),
+                "partners do not bind: foreign commitments give no protection at home",
+            ),
         ),
     )
 }

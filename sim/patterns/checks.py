@@ -30,6 +30,8 @@ __all__ = [
     "COLD_WAR_END",
     "CRIMEA",
     "HIGH_TENSION",
+    "SCAR_RATIO",
+    "SCAR_YEARS",
     "SENSITIVE",
     "SHOCK",
     "club_survives_shocks",
@@ -43,8 +45,8 @@ __all__ = [
     "russia_seeks_partners",
     "russia_worse_shares",
     "tension_drop_raises_agreements",
-    "trust_breaks_fast",
     "two_blocs",
+    "withdrawal_scars",
     "within_bloc_ratio_falls",
 ]
 
@@ -53,6 +55,8 @@ CRIMEA = 2014  # tension across blocs rises again from the annexation of Crimea
 HIGH_TENSION = 0.4  # tension at which only low-sensitivity cooperation crosses blocs
 SENSITIVE = 0.6  # launch- and crew-critical kinds (export-controlled at 0.6 in _common)
 SHOCK = 0.2  # a rise in a pair's tension this large in one year is a shock
+SCAR_YEARS = 5  # years after a withdrawal compared with the years before it
+SCAR_RATIO = 0.8  # let-down partners' share of a leaver's joint missions, after / before
 
 
 def cooperation_rises(run: RunView) -> tuple[float, bool]:
@@ -186,15 +190,41 @@ def more_agencies_smaller_superpowers(run: RunView) -> tuple[float, bool]:
     return late - early, bool(more and late < early - 0.2)
 
 
-def trust_breaks_fast(run: RunView) -> tuple[float, bool]:
-    """Median yearly fall in a pair's trust over its median rise."""
-    pairs = run.pairs.sort_values(["agency_a", "agency_b", "year"])
-    change = pairs.groupby(["agency_a", "agency_b"]).trust.diff().dropna()
-    drops, rises = -change[change < 0], change[change > 0]
-    if drops.empty or rises.empty:
+def withdrawal_scars(run: RunView) -> tuple[float, bool]:
+    """How much of a leaver's joint work its let-down partners share: after over before.
+
+    For every withdrawal (agency ``x`` leaves mission ``m`` in year ``y``) and
+    every other signatory ``p`` of ``m``: among the joint missions ``x`` begins
+    in the :data:`SCAR_YEARS` years before ``y`` (``m`` left out), the share
+    that has ``p`` in it; likewise in the :data:`SCAR_YEARS` years after.
+    Counts are pooled over the run's withdrawals, and the value is the share
+    after over the share before: 1 when a withdrawal changes nothing, below 1
+    when partners let down are avoided. Passes below :data:`SCAR_RATIO`.
+    """
+    m = run.missions
+    signed = everyone(m)
+    joint = [
+        (set(who), start, mid)
+        for who, start, mid in zip(signed, m.start_year, m.mission_id, strict=True)
+        if len(who) > 1
+    ]
+    counts = np.zeros(4)  # with p before, all before, with p after, all after
+    for who, left, years, mid in zip(signed, m.withdrawn, m.withdrawn_years, m.mission_id,
+                                     strict=True):  # fmt: skip
+        for x, y in zip(left, years, strict=True):
+            for p in set(who) - {x}:
+                for members, start, other in joint:
+                    if other == mid or x not in members:
+                        continue
+                    if y - SCAR_YEARS <= start < y:
+                        counts[:2] += (p in members, 1)
+                    elif y < start <= y + SCAR_YEARS:
+                        counts[2:] += (p in members, 1)
+    with_before, before, with_after, after = counts
+    if not (with_before and after):
         return float("nan"), False
-    ratio = float(drops.median() / rises.median())
-    return ratio, ratio > 2.0
+    ratio = float((with_after / after) / (with_before / before))
+    return ratio, ratio < SCAR_RATIO
 
 
 def coalition_sizes_skewed(run: RunView) -> tuple[float, bool]:
