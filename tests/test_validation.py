@@ -48,6 +48,19 @@ def test_withdrawal_scars_need_something_to_compare():
     assert np.isnan(value) and not passed
 
 
+def test_worse_terms_are_margins_in_each_agencys_own_utility():
+    # Each pays 1: Roscosmos gains 1 on a mission worth 2 to it (margin 0.5), NASA 3 of 4 (0.75).
+    missions = pd.DataFrame(
+        {"mission_id": [0], "members": [["NASA", "Roscosmos"]], "withdrawn": [[]],
+         "joint": [True], "shares": [[0.5, 0.5]], "gains": [[3.0, 1.0]], "cost": [2.0]}
+    )  # fmt: skip
+    value, passed = PATTERNS["russia_worse_shares"].check(_view(missions))
+    assert value == pytest.approx(0.5 - 0.75) and passed
+    missions["gains"] = [[1.0, 3.0]]  # now Roscosmos has the better margin
+    value, passed = PATTERNS["russia_worse_shares"].check(_view(missions))
+    assert value == pytest.approx(0.75 - 0.5) and not passed
+
+
 @pytest.mark.slow
 def test_calibration_is_the_same_serial_or_on_a_process_pool():
     kw = dict(n=2, replicates=2, patterns=["withdrawal_scars", "russia_worse_shares"], seed=3)

@@ -246,16 +246,16 @@ PATTERNS: dict[str, Pattern] = {
         ),
         _soviet_succession(
             name="russia_worse_shares",
-            claim="After 1991 the Russian agency accepts worse cost shares.",
-            tolerance="Roscosmos's share of its coalitions' gains is below an equal split "
-            "(ratio < 1) and below the USSR's",
-            mechanism="poverty: Nash bargaining power ~ sqrt(budget), and a poor agency's "
-            "science and prestige are worth fewer dollars to it (value of money ~ "
-            "sqrt(budget)); with a late-Soviet budget the pattern fails",
+            claim="After 1991 the Russian agency accepts worse terms than its partners.",
+            tolerance="in its median joint mission Roscosmos's margin (its gain over what the "
+            "mission is worth to it, in its own utility) is below its partners' mean margin, "
+            "and below the USSR's gap",
+            mechanism="poverty: with no mission it can fly alone (outside option 0) and money "
+            "dear (value_of_money), a poor agency takes a deal at a thinner margin",
             required=0.9,
             check=russia_worse_shares,
-            value_label="Roscosmos's gain share / equal split",
-            threshold=1.0,
+            value_label="Roscosmos's margin minus its partners' (own utility)",
+            threshold=0.0,
         ),
         Pattern(
             name="more_agencies_smaller_superpowers",

@@ -155,23 +155,33 @@ def russia_seeks_partners(run: RunView) -> tuple[float, bool]:
     return roscosmos - ussr, bool(roscosmos > ussr + 0.5)
 
 
-def _gain_ratio(missions: pd.DataFrame, agency: str) -> float:
-    """An agency's share of its coalitions' gains, over the equal split (1 = equal)."""
+def _margin_gap(missions: pd.DataFrame, agency: str) -> float:
+    """Median, over ``agency``'s joint missions, of its margin minus its partners' mean margin.
+
+    A member's margin is its gain over what the mission is worth to it
+    (``gains / (gains + share x cost)``): both in its own money, at its own
+    price of money and motive weights, so no agency's utility is added to
+    another's. Missions with withdrawals are left out.
+    """
     m = missions[missions.joint & (missions.withdrawn.map(len) == 0)]
-    ratios = []
-    for members, gains in zip(m.members, m.gains, strict=True):
+    gaps = []
+    for members, shares, gains, cost in zip(m.members, m.shares, m.gains, m.cost, strict=True):
         if agency not in members:
             continue
         g = np.asarray(gains, float)
-        if g.sum() > 0:
-            ratios.append(g[list(members).index(agency)] / g.sum() * len(g))
-    return float(np.mean(ratios)) if ratios else float("nan")
+        worth = g + np.asarray(shares, float) * cost
+        margin = np.divide(g, worth, out=np.full_like(g, np.nan), where=worth > 0)
+        k = list(members).index(agency)
+        others = np.delete(margin, k)
+        if not np.isnan(margin[k]) and not np.isnan(others).all():
+            gaps.append(margin[k] - np.nanmean(others))
+    return float(np.median(gaps)) if gaps else float("nan")
 
 
 def russia_worse_shares(run: RunView) -> tuple[float, bool]:
-    """Roscosmos's share of its coalitions' gains over an equal split."""
-    ussr, roscosmos = _gain_ratio(run.missions, "USSR"), _gain_ratio(run.missions, "Roscosmos")
-    passed = roscosmos < 1.0 and (np.isnan(ussr) or roscosmos < ussr)
+    """Roscosmos's margin minus its partners', in each one's own utility (median mission)."""
+    ussr, roscosmos = _margin_gap(run.missions, "USSR"), _margin_gap(run.missions, "Roscosmos")
+    passed = roscosmos < 0.0 and (np.isnan(ussr) or roscosmos < ussr)
     return roscosmos, bool(passed)
 
 
