@@ -284,14 +284,14 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from sim.explain import explain
     from sim.plots import explain_bars, save_figure
 
-    match = dict(t.split("=", 1) for t in args.match or [])  # shape checked up front
+    pairs = (t.split("=", 1) for t in args.match or [])  # shape checked up front
     done = explain(
         args.a,
         args.b,
         args.metric,
         args.replicates,
         seed=args.seed,
-        match={k.strip(): v.strip() for k, v in match.items()},
+        match={a.strip(): b.strip() for a, b in pairs},
         **{k: v for k, v in _batch_kwargs(args).items() if k != "chunk_size"},
     )
     runs = len(done.runs)

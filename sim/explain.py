@@ -49,10 +49,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# run_batch is looked up in sim.batch at each call (``batches.run_batch``), so a
+# runner replaced there (the command-line fuzz tests do) is the one used here.
+from sim import batch as batches
 from sim.arguments import check_batch_arguments
 from sim.errors import UsageError
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.checks import validated
+from sim.summary import END_METRICS, METRIC_RANGES, mean_ci, run_metrics
 
 __all__ = [
     "CONTINUATOR_STATES",
@@ -409,8 +413,6 @@ class Explanation:
 def _interval(
     x: np.ndarray, bounds: tuple[float, float] = (-np.inf, np.inf)
 ) -> tuple[float, float, float]:
-    from sim.summary import mean_ci
-
     ci = mean_ci(pd.Series(x), bounds=bounds)
     return float(ci["mean"]), float(ci["ci_low"]), float(ci["ci_high"])
 
@@ -477,9 +479,6 @@ def explain(
     """
     from tqdm.auto import tqdm
 
-    from sim.batch import run_batch
-    from sim.summary import END_METRICS, run_metrics
-
     if metric not in END_METRICS:
         raise UsageError("--metric", f"unknown metric {metric!r} (known: {', '.join(END_METRICS)})")
     check_batch_arguments(replicates, seed, executor, workers, None, scheduler)
@@ -495,7 +494,9 @@ def explain(
                disable=None if progress else True, dynamic_ncols=True)  # fmt: skip
     with bar, _executor(executor, workers or os.cpu_count() or 1, scheduler) as pool:
         for i, (subset, scenario) in enumerate(zip(subsets, hybrids, strict=True)):
-            batch = run_batch(scenario, replicates, seed=seed, executor=pool, progress=False)
+            batch = batches.run_batch(
+                scenario, replicates, seed=seed, executor=pool, progress=False
+            )
             failed += batch.n_failed
             done = run_metrics(batch.model)
             values[i, done["replicate"].to_numpy()] = done[metric].to_numpy(float)
@@ -527,8 +528,6 @@ def _explanation(
             row[col], row[f"{col}_low"], row[f"{col}_high"] = _interval(x)
         row["what"] = FACTORS[name]
         table.append(row)
-    from sim.summary import METRIC_RANGES
-
     bounds = METRIC_RANGES.get(metric, (-np.inf, np.inf))
     totals = pd.DataFrame(
         [

@@ -29,10 +29,11 @@ from hypothesis import strategies as st
 import sim.batch
 import sim.calibration
 import sim.cli
+import sim.explain
 import sim.sensitivity
 import sim.validation
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, apply_overrides, load_scenario
 from sim.summary import METRICS
 
 FAST = settings(
@@ -56,16 +57,26 @@ class Started(Exception):
 
 def _fake_run_batch(scenarios, replicates, params=None, **kwargs):
     """Validate the scenario at a few parameter points, as a batch does first; then stop."""
-    names = [scenarios] if isinstance(scenarios, (str, Path)) else list(scenarios)
+    names = [scenarios] if isinstance(scenarios, (str, Path, Scenario)) else list(scenarios)
     points = list(params or [{}])
     for name in names:
         for point in [*points[:3], points[-1]]:
-            load_scenario(name, point)
+            if isinstance(name, Scenario):  # built in memory (explain's hybrids)
+                apply_overrides(name, point)
+            else:
+                load_scenario(name, point)
     raise Started
 
 
 def _tripwire(*args, **kwargs):
     raise Started
+
+
+def _serial(*args, **kwargs):
+    """``explain``'s executor, without starting workers or a cluster: its runs are faked."""
+    from sim.executors import SerialExecutor
+
+    return contextlib.nullcontext(SerialExecutor())
 
 
 @contextlib.contextmanager
@@ -74,6 +85,7 @@ def _no_long_work():
         for target, attr, fake in [
             (sim.batch, "run_batch", _fake_run_batch),
             (sim.sensitivity, "run_batch", _fake_run_batch),
+            (sim.explain, "_executor", _serial),
             (sim.cli, "run", _tripwire),
             (sim.cli, "_cmd_app", _tripwire),
             (sim.validation, "validate", _tripwire),
@@ -217,8 +229,8 @@ def test_a_thousand_fuzzed_scenarios_never_escape_a_traceback(tmp_path, data):
 # --------------------------------------------------------------------------
 # Command lines
 
-VERBS = ["run", "batch", "sweep", "tradeoff", "sensitivity", "compare", "report", "calibrate",
-         "app", "plot", "validate", "scenarios", "bogus", ""]  # fmt: skip
+VERBS = ["run", "batch", "sweep", "tradeoff", "sensitivity", "compare", "explain", "report",
+         "calibrate", "app", "plot", "validate", "scenarios", "bogus", ""]  # fmt: skip
 NUMBERS = st.one_of(
     st.integers(-3, 6).map(str),
     st.sampled_from(["0", "-1", str(2**63), "1000000000000", "abc", "1.5", "", "1e3", "--"]),
@@ -258,6 +270,7 @@ def command_lines(draw, tmp: Path) -> list[str]:
         "--executor": st.sampled_from(["serial", "process", "dask", "bogus"]),
         "--scheduler": st.just("tcp://127.0.0.1:1"), "--method": st.sampled_from(["sobol", "x"]),
         "--patterns": st.sampled_from(["", "bogus", "a,,b"]), "--host": st.just("localhost"),
+        "--match": st.sampled_from(["USSR=Roscosmos", "USSR", "=", "KGB=NASA", "NASA=NASA"]),
     }  # fmt: skip
     switches = ["--resume", "--no-progress", "--csv", "--no-plots", "--help", "--bogus"]
     for _ in range(draw(st.integers(0, 6))):
