@@ -290,14 +290,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         args.b,
         args.metric,
         args.replicates,
+        factors=args.factors.split(",") if args.factors is not None else None,
         seed=args.seed,
         match={a.strip(): b.strip() for a, b in pairs},
         **{k: v for k, v in _batch_kwargs(args).items() if k != "chunk_size"},
     )
     runs = len(done.runs)
     seeds = f"{done.seeds} seed{'s' if done.seeds != 1 else ''}"
-    print(f"{done.metric}: {runs} runs, 64 hybrids of {done.a} and {done.b} on {seeds} each; "
-          "mean [95 % CI] over seeds:")  # fmt: skip
+    hybrids = 2 ** len(done.factors)
+    print(f"{done.metric}: {runs} runs, {hybrids} hybrids of {done.a} and {done.b} on {seeds} "
+          "each; mean [95 % CI] over seeds:")  # fmt: skip
     for row in done.totals.itertuples():
         what = f"{done.b} - {done.a}" if row.what == "b - a" else row.what
         print(f"  {what:<24} {row.mean:+.3f} [{row.low:+.3f}, {row.high:+.3f}]")

@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="the second scenario; the difference explained is b minus a")
     p.add_argument("--metric", default="cooperation_rate", help="end-of-run metric to explain")
     p.add_argument(
+        "--factors",
+        help="comma-separated factors to tell apart, the rest together as 'other' (default: "
+        "all six: agencies, budgets, capabilities, tension, events, rules; 64 hybrids)",
+    )
+    p.add_argument(
         "--match",
         action="append",
         metavar="AGENCY_A=AGENCY_B",

@@ -5,7 +5,8 @@ into six *factors* (:data:`FACTORS`): which agencies exist, their budgets,
 their capabilities, the tension between them, the other dated events, and the
 rules. A *hybrid* is ``a`` with some factors taken from ``b``
 (:func:`hybrid`); there are :math:`2^6 = 64`, from ``a`` itself to ``b``
-itself. Each hybrid runs over the same seeds, and the difference
+itself (fewer when only some factors are told apart and the rest move
+together as ``other``). Each hybrid runs over the same seeds, and the difference
 :math:`m(b) - m(a)` in a metric (the cooperation rate by default) is split:
 
 - one factor at a time: ``a`` with that factor alone from ``b``, and ``b``
@@ -61,6 +62,7 @@ from sim.summary import END_METRICS, METRIC_RANGES, mean_ci, run_metrics
 __all__ = [
     "CONTINUATOR_STATES",
     "FACTORS",
+    "OTHER",
     "Explanation",
     "counterparts",
     "explain",
@@ -389,9 +391,10 @@ class Explanation:
         One row per hybrid and seed: ``hybrid`` (its label), the ``from_b``
         factors, ``replicate``, ``seed`` and the metric's ``value``.
     factors : DataFrame
-        One row per factor: ``shapley``, ``alone_into_a`` and
-        ``alone_out_of_b``, each with ``_low`` and ``_high`` 95 % bounds over
-        seeds, and what the factor carries (``what``).
+        One row per factor told apart (and ``other``, the rest taken
+        together): ``shapley``, ``alone_into_a`` and ``alone_out_of_b``, each
+        with ``_low`` and ``_high`` 95 % bounds over seeds, what the factor
+        carries (``what``) and the factors it is made of (``members``).
     totals : DataFrame
         Mean [95 % CI] over seeds of the metric in ``a``, in ``b``, and of
         their difference (``b - a``).
@@ -415,6 +418,28 @@ def _interval(
 ) -> tuple[float, float, float]:
     ci = mean_ci(pd.Series(x), bounds=bounds)
     return float(ci["mean"]), float(ci["ci_low"]), float(ci["ci_high"])
+
+
+#: The name of the factors not asked for, taken together.
+OTHER = "other"
+
+
+def _groups(factors: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
+    """The factors to tell apart, each alone, and the rest together as ``other``.
+
+    >>> _groups(["budgets", "tension"])["other"]
+    ('agencies', 'capabilities', 'events', 'rules')
+    """
+    if factors is None:
+        return {f: (f,) for f in FACTORS}
+    asked = list(factors)
+    unknown = [f for f in asked if f not in FACTORS]
+    if unknown or not asked or len(set(asked)) < len(asked):
+        why = f"unknown factor {unknown[0]!r}" if unknown else "name each factor once"
+        raise UsageError("--factors", f"{why} (known: {', '.join(FACTORS)})")
+    groups: dict[str, tuple[str, ...]] = {f: (f,) for f in FACTORS if f in asked}
+    rest = tuple(f for f in FACTORS if f not in asked)
+    return {**groups, OTHER: rest} if rest else groups
 
 
 @contextmanager
@@ -445,6 +470,7 @@ def explain(
     metric: str = "cooperation_rate",
     replicates: int = 10,
     *,
+    factors: Sequence[str] | None = None,
     seed: int = 0,
     match: Mapping[str, str] | None = None,
     workers: int | None = None,
@@ -461,7 +487,11 @@ def explain(
     metric : str
         An end-of-run metric (:data:`sim.summary.END_METRICS`).
     replicates : int
-        Seeds each of the 64 hybrids runs on (the same seeds for all).
+        Seeds each hybrid runs on (the same seeds for all).
+    factors : sequence of str, optional
+        The factors to tell apart (names from :data:`FACTORS`); the others
+        move together as one more, ``other``. Default: all six, 64 hybrids;
+        two factors and ``other`` need 8.
     seed : int
         Root seed: replicate ``i`` of every hybrid runs on ``run_seed(seed, i)``.
     match : mapping, optional
@@ -473,7 +503,7 @@ def explain(
     Raises
     ------
     UsageError
-        A bad metric, count, seed, executor or ``match``, before any run.
+        A bad metric, factor, count, seed, executor or ``match``, before any run.
     ScenarioError
         A bad scenario, or a hybrid that is not a valid scenario, before any run.
     """
@@ -484,10 +514,12 @@ def explain(
     check_batch_arguments(replicates, seed, executor, workers, None, scheduler)
     sa = a if isinstance(a, Scenario) else load_scenario(a)
     sb = b if isinstance(b, Scenario) else load_scenario(b)
+    groups = _groups(factors)
     pair = _Pair(sa, sb, counterparts(sa, sb, match))
-    factors = list(FACTORS)
-    subsets = _subsets(factors)
-    hybrids = [_hybrid(pair, s) for s in subsets]  # all checked before any run
+    names = list(groups)
+    subsets = _subsets(names)
+    taken = [frozenset(f for g in subset for f in groups[g]) for subset in subsets]
+    hybrids = [_hybrid(pair, t) for t in taken]  # all checked before any run
     values = np.full((len(subsets), replicates), np.nan)
     rows, failed = [], 0
     bar = tqdm(total=len(subsets) * replicates, unit="run", desc="hybrids",
@@ -500,12 +532,12 @@ def explain(
             failed += batch.n_failed
             done = run_metrics(batch.model)
             values[i, done["replicate"].to_numpy()] = done[metric].to_numpy(float)
-            from_b = "+".join(f for f in factors if f in subset) or "none"
+            from_b = "+".join(g for g in names if g in subset) or "none"
             for r, s, x in zip(done["replicate"], done["seed"], done[metric], strict=True):
                 rows.append((scenario.name, from_b, int(r), int(s), float(x)))
             bar.update(replicates)
     runs = pd.DataFrame(rows, columns=["hybrid", "from_b", "replicate", "seed", "value"])
-    return _explanation(sa.name, sb.name, metric, values, runs, factors, failed)
+    return _explanation(sa.name, sb.name, metric, values, runs, groups, failed)
 
 
 def _explanation(
@@ -514,19 +546,21 @@ def _explanation(
     metric: str,
     values: np.ndarray,
     runs: pd.DataFrame,
-    factors: list[str],
+    groups: Mapping[str, tuple[str, ...]],
     failed: int,
 ) -> Explanation:
     usable = ~np.isnan(values).any(axis=0)
     v = values[:, usable]
     phi, alone_in, alone_out = shares(v)
     table = []
-    for k, name in enumerate(factors):
+    for k, (name, members) in enumerate(groups.items()):
         row: dict[str, Any] = {"factor": name}
         for col, x in (("shapley", phi[k]), ("alone_into_a", alone_in[k]),
                        ("alone_out_of_b", alone_out[k])):  # fmt: skip
             row[col], row[f"{col}_low"], row[f"{col}_high"] = _interval(x)
-        row["what"] = FACTORS[name]
+        what = [f"{f}: {FACTORS[f]}" if name == OTHER else FACTORS[f] for f in members]
+        row["what"] = "; ".join(what)
+        row["members"] = "+".join(members)
         table.append(row)
     bounds = METRIC_RANGES.get(metric, (-np.inf, np.inf))
     totals = pd.DataFrame(

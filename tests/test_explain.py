@@ -95,14 +95,40 @@ def test_shapley_values_add_up_and_a_null_factor_gets_nothing():
     assert shares(additive[:, None])[0][:, 0].tolist() == [1.0, 3.0]
 
 
+def _tension_apart() -> tuple[Scenario, Scenario]:
+    """Seven years of the ISS era, and the same at Cold War levels of tension."""
+    data = load_scenario("iss_era").model_dump()
+    data["end_year"] = 1999  # seven years: short runs
+    data["events"] = [e for e in data["events"] if e["year"] <= 1999]
+    a = Scenario.model_validate(data)
+    return a, apply_overrides(a, {"relations.tension_scale": 2.2})
+
+
+def test_factors_not_asked_for_move_together_as_other():
+    a, b = _tension_apart()
+    done = explain(a, b, "cooperation_rate", 1, factors=["tension"], seed=1,
+                   executor="serial", progress=False)  # fmt: skip
+    f = done.factors.set_index("factor")
+    assert list(f.index) == ["tension", "other"] and len(done.runs) == 4  # 4 hybrids
+    assert f.loc["other", "members"] == "agencies+budgets+capabilities+events+rules"
+    assert (f.loc["other", ["shapley", "alone_into_a", "alone_out_of_b"]] == 0).all()
+    total = done.totals.set_index("what").loc["b - a", "mean"]
+    assert total != 0 and f.loc["tension", "shapley"] == pytest.approx(total)
+
+
+@pytest.mark.parametrize(
+    "factors, said",
+    [(["money"], "unknown factor 'money'"), ([], "name each"), (["rules", "rules"], "name each")],
+)
+def test_factors_are_named_once_from_the_six(factors, said):
+    with pytest.raises(UsageError, match=f"--factors: {said}"):
+        explain("cold_war", "iss_era", factors=factors, replicates=1, progress=False)
+
+
 @pytest.mark.slow  # 64 short runs
 def test_when_only_tension_differs_only_tension_explains():
     """Hybrids that take any other factor are the same world, run for run: their shares are 0."""
-    data = load_scenario("iss_era").model_dump()
-    data["end_year"] = 1999  # seven years: 64 short runs
-    data["events"] = [e for e in data["events"] if e["year"] <= 1999]
-    a = Scenario.model_validate(data)
-    b = apply_overrides(a, {"relations.tension_scale": 2.2})
+    a, b = _tension_apart()
     done = explain(a, b, replicates=1, seed=1, executor="serial", progress=False)
     f = done.factors.set_index("factor")
     total = done.totals.set_index("what").loc["b - a", "mean"]
@@ -119,6 +145,7 @@ def test_bad_input_is_refused_before_any_run(tmp_path, capsys):
         (["explain", "cold_war", "iss_era", "--match", "USSR"], "write AGENCY_A=AGENCY_B"),
         (["explain", "cold_war", "iss_era", "--match", "USSR=Soviets"], "no agency 'Soviets'"),
         (["explain", "cold_war", "iss_eraa"], "no such scenario"),
+        (["explain", "cold_war", "iss_era", "--factors", "budget"], "unknown factor 'budget'"),
     ):
         assert main([*argv, "--out", str(tmp_path / "x")]) == 2
         err = capsys.readouterr().err

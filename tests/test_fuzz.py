@@ -271,6 +271,7 @@ def command_lines(draw, tmp: Path) -> list[str]:
         "--scheduler": st.just("tcp://127.0.0.1:1"), "--method": st.sampled_from(["sobol", "x"]),
         "--patterns": st.sampled_from(["", "bogus", "a,,b"]), "--host": st.just("localhost"),
         "--match": st.sampled_from(["USSR=Roscosmos", "USSR", "=", "KGB=NASA", "NASA=NASA"]),
+        "--factors": st.sampled_from(["tension", "budgets,tension", "money", "", "rules,rules"]),
     }  # fmt: skip
     switches = ["--resume", "--no-progress", "--csv", "--no-plots", "--help", "--bogus"]
     for _ in range(draw(st.integers(0, 6))):

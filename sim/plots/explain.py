@@ -50,7 +50,10 @@ def explain_bars(done, title: str = "") -> Figure:
                 transform=ax.get_yaxis_transform(), fontsize=_TICK_SIZE)  # fmt: skip
     span = max(np.nanmax(np.abs(np.r_[low, high, f["alone_into_a"], f["alone_out_of_b"]])), 1e-9)
     labels = [f"whole difference\n{done.a} → {done.b}"]
-    labels += [_FACTOR_LABELS.get(x, x) for x in f["factor"]]
+    labels += [
+        _FACTOR_LABELS.get(x, f"{x}: {members.replace('+', ', ')}")
+        for x, members in zip(f["factor"], f["members"], strict=True)
+    ]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.axvline(0, color="0.3", linewidth=0.9)
