@@ -11,11 +11,8 @@ import argparse
 __all__ = ["build_parser"]
 
 
-def _batch_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--replicates", type=int, default=30, help="seeded runs per scenario and point")
-    p.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="fixed override (repeatable)"
-    )
+def _where_to_run(p: argparse.ArgumentParser) -> None:
+    """The root seed, and the workers, executor and scheduler the runs go to."""
     p.add_argument("--seed", type=int, default=0, help="root seed of the batch (default 0)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument(
@@ -24,6 +21,14 @@ def _batch_options(p: argparse.ArgumentParser) -> None:
         help="process pool (default), Dask distributed, or serial in this process",
     )
     p.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask)")
+
+
+def _batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replicates", type=int, default=30, help="seeded runs per scenario and point")
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="fixed override (repeatable)"
+    )
+    _where_to_run(p)
     p.add_argument("--chunk-size", type=int, help="runs per task (does not change results)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted batch in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -143,14 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "successor, same country)",
     )
     p.add_argument("--replicates", type=int, default=10, help="seeds per hybrid (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument(
-        "--executor",
-        choices=["process", "dask", "serial"],
-        help="process pool (default), Dask distributed, or serial in this process",
-    )
-    p.add_argument("--scheduler", help="address of a Dask scheduler (with --executor dask)")
+    _where_to_run(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--out", help="directory for explain.csv, explain_runs.csv and explain.png")
     p.set_defaults(chunk_size=None)
