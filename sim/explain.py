@@ -183,6 +183,12 @@ def _shifted_window(entry: dict, shift: int) -> dict:
 def _agencies(pair: _Pair, source: dict[str, Scenario], rules: Scenario) -> dict[str, dict]:
     roster = source["agencies"]
     shift = rules.start_year - roster.start_year
+    taken = (
+        (source["budgets"], ("budget", "budget_growth")),
+        (source["capabilities"], ("capabilities",)),
+    )
+    # Roster names to the names that stand for them where each factor comes from.
+    theirs = [(sc, pair.names(roster, sc), fields) for sc, fields in taken]
     out: dict[str, dict] = {}
     for name, spec in roster.agencies.items():
         d = spec.model_dump()
@@ -193,14 +199,10 @@ def _agencies(pair: _Pair, source: dict[str, Scenario], rules: Scenario) -> dict
             _shifted_window(x, shift) for x in d["leads"] if x["mission"] in rules.missions
         ]
         d["engages"] = [_shifted_window(x, shift) for x in d["engages"]]
-        for factor, fields in (
-            ("budgets", ("budget", "budget_growth")),
-            ("capabilities", ("capabilities",)),
-        ):
-            other = {v: k for k, v in pair.names(source[factor], roster).items()}.get(name)
-            if other is not None:
-                theirs = source[factor].agencies[other].model_dump()
-                d.update({f: theirs[f] for f in fields})
+        for sc, names, fields in theirs:
+            if name in names:
+                spec_there = sc.agencies[names[name]].model_dump()
+                d.update({f: spec_there[f] for f in fields})
         out[name] = d
     return out
 
@@ -304,12 +306,13 @@ def _hybrid(pair: _Pair, take: frozenset[str]) -> Scenario:
     rules, roster = source["rules"], source["agencies"]
     agencies = _agencies(pair, source, rules)
     events = []
+    blocs = set(roster.blocs)
     for sc in (pair.a, pair.b):
         names = pair.names(sc, roster)
         shift = rules.start_year - sc.start_year
         for event in sc.events:
             if source[_EVENT_FACTOR.get(event.kind, "events")] is sc:
-                moved = _moved_event(event, names, shift, rules, set(roster.blocs))
+                moved = _moved_event(event, names, shift, rules, blocs)
                 if moved is not None:
                     events.append(moved)
     data = {
