@@ -114,10 +114,19 @@ class Agency(mesa.Agent):
         while in force it is proposed every year the agency has no mission of
         that kind under way, drawn or not (a government's initiative stays on
         the table until it is agreed: docs/ODD.md 7.21).
+
+        It does not propose a lasting kind (``service_life``: a station) while
+        it is a member of one under way: no agency ran two stations at once
+        (docs/ODD.md 7.22).
         """
         rng = self.model.rng
         envelope = self.envelope
-        open_kinds = [k for k in kinds if k.available_from is None or k.available_from <= year]
+        stations = self._in_service()
+        open_kinds = [
+            k
+            for k in kinds
+            if (k.available_from is None or k.available_from <= year) and k.kind not in stations
+        ]
         if envelope <= 0 or not open_kinds:
             return []
         drawn = self._draw(open_kinds, envelope, dynamics)
@@ -146,6 +155,14 @@ class Agency(mesa.Agent):
     def engages_with(self, name: str, year: int) -> bool:
         """Whether its government seeks to engage agency ``name`` in ``year`` (``engages``)."""
         return any(e.agency == name and e.holds(year) for e in self.engages)
+
+    def _in_service(self) -> set[str]:
+        """Lasting kinds (a station) it is a member of one of under way: it builds no second."""
+        return {
+            m.proposal.kind.kind
+            for m in self.model.ongoing
+            if m.proposal.kind.service_life and self.index in m.members
+        }
 
     def _flagships(self, year: int) -> set[str]:
         """Kinds it leads as a club this year and has no mission of under way."""

@@ -42,9 +42,11 @@ __all__ = [
     "complete",
     "complete_due",
     "cost_saved",
+    "in_service",
     "pay",
     "progress",
     "recount_commitments",
+    "renew",
     "settle",
     "start",
     "start_under_way",
@@ -307,6 +309,12 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
     still cover ``min_coverage`` and can afford it this year. Otherwise the
     mission is cancelled and each member's share becomes what it had paid.
     The others' trust in the leaver falls by ``trust_loss_withdrawal`` of its value.
+
+    A station in service (``in_service_from``) is run, not built, and each
+    partner runs its own elements (the 1998 agreement, Article 15): what the
+    leaver still owed for the term is dropped, not taken over, the term
+    costing that much less, and nothing is rebuilt, so the rest carry on
+    without delay while they can still run it (``min_coverage``).
     """
     pos = mission.members.index(leaver)
     stay = [k for k in range(len(mission.members)) if k != pos]
@@ -321,6 +329,7 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
         mission.depends_on = [mission.depends_on[k] for k in stay]
     if len(mission.gains):
         mission.gains = mission.gains[stay]
+    mission.paid_before = mission.paid_before[stay]
     if len(mission.rights):  # the leaver's rights go back to the others
         kept = mission.rights[stay]
         mission.rights = kept / kept.sum() if kept.sum() > 0 else kept
@@ -331,6 +340,12 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
         and shares.sum() > 0
         and build_quality(world, others, mission.proposal.kind) >= params.min_coverage
     )
+    if viable and mission.in_service_from is not None:  # operations: its part stops
+        mission.cost -= unpaid
+        mission.shares = shares * (mission.cost + unpaid) / mission.cost
+        mission.paid = mission.paid[stay]
+        mission.members = others
+        return
     if viable:
         weights = shares / shares.sum()
         extra = weights * unpaid
@@ -360,10 +375,73 @@ def pay(world: World) -> None:
 
 
 def complete_due(world: World, params: LifecycleParams, rng: np.random.Generator) -> None:
-    """Complete, in order, every mission under way whose last year this was."""
+    """Complete, in order, every mission under way whose last year this was.
+
+    A lasting one (a station) that is built serves on: its members renew it
+    for another term (:func:`renew`) while its service life lasts. It is
+    built when its first term succeeds; a later term that fails is a lost
+    term of research, not a lost station. A member the new term puts over
+    its budget drops missions as in :func:`withdraw_over_budget`, the least
+    advanced first.
+    """
+    renewed = False
     for mission in world.ongoing:
         if mission.outcome is Outcome.ONGOING and mission.years_left == 0:
             complete(world, mission, params, rng)
+            built = mission.outcome is Outcome.SUCCESS or mission.in_service_from is not None
+            if built and in_service(mission, world.year):
+                renewed = renew(world, mission, params) or renewed
+    if renewed:  # a member that cannot pay for the new term sheds what it can best spare
+        recount_commitments(world)
+        withdraw_over_budget(world, params)
+
+
+def in_service(mission: Mission, year: int) -> bool:
+    """Whether ``mission`` is of a lasting kind and serves beyond ``year``."""
+    life = mission.proposal.kind.service_life
+    built = year if mission.in_service_from is None else mission.in_service_from
+    return life > 0 and year < built + life
+
+
+def renew(world: World, mission: Mission, params: LifecycleParams) -> bool:
+    """Another term of a lasting mission that has just ended one: a station serves on.
+
+    A station outlasts the agreement that built it: the partners that stay
+    extend it, as the ISS partners did (to 2020 in 2010, to 2024 in 2014, to
+    2030 in 2021-22), with no new talks. Each member pays in the new term
+    what it paid in the last one, over ``duration`` years; who builds and
+    runs each element, and so who depends on whom, is planned again from
+    what the members can do now (after 2011 NASA's crews flew on Soyuz).
+    The mission stays one mission: what the members paid before is sunk in
+    it, so its ``progress`` starts the second term at about a half and the
+    third at two thirds, and the yearly rules for leaving (tension, budget,
+    a cut at home) weigh it (docs/ODD.md 7.22).
+
+    A station its members can no longer run (a critical element none of
+    them can build, as crew transport without Roscosmos after 2011, or a
+    build quality under ``min_coverage``) is retired instead: its last term
+    stands as completed. Returns whether it was renewed.
+    """
+    kind = mission.proposal.kind
+    plan, fit = as_built(world, mission.members, kind)
+    if plan is None or plan.quality < params.min_coverage:
+        return False
+    if mission.in_service_from is None:
+        mission.in_service_from = world.year
+    term = mission.paid - mission.paid_before  # what each member paid in the term just ended
+    mission.paid_before = mission.paid.copy()
+    cost = mission.cost + float(term.sum())
+    mission.shares = (mission.paid + term) / cost
+    mission.cost = cost
+    mission.years_left = kind.duration
+    mission.term_from = world.year + 1
+    mission.outcome = Outcome.ONGOING
+    mission.end_year = None
+    mission.builders = tuple(mission.members[b] for b in plan.builder)
+    mission.depends_on = depends_on(mission.members, plan.builder, fit)
+    mission.coverage = plan.quality
+    mission.success_chance = success_chance(plan.quality, kind.risk, params.success_exponent)
+    return True
 
 
 def settle(world: World) -> None:

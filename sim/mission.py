@@ -40,6 +40,7 @@ class MissionKind:
     max_partners: int
     weight: float
     available_from: int | None
+    service_life: int = 0  # years its hardware serves, term after term, once built
 
     @classmethod
     def from_spec(cls, kind: str, spec: MissionSpec) -> MissionKind:
@@ -64,6 +65,7 @@ class MissionKind:
             max_partners=spec.max_partners,
             weight=spec.weight,
             available_from=spec.available_from,
+            service_life=spec.service_life,
         )
 
 
@@ -125,9 +127,15 @@ class Mission:
     paid_for: list[tuple[int, int]] = field(
         default_factory=list
     )  # (member, who took over its part)
+    in_service_from: int | None = None  # a lasting kind: the year it was built (its first term)
+    term_from: int | None = None  # the year its current term began (``start_year`` if the first)
+    paid_before: np.ndarray = field(init=False)  # per member: paid in the terms before this one
 
     def __post_init__(self) -> None:
         self.paid = np.zeros(len(self.members))
+        self.paid_before = np.zeros(len(self.members))
+        if self.term_from is None:
+            self.term_from = self.start_year
 
     @property
     def joint(self) -> bool:

@@ -118,6 +118,8 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
                 "sensitivity": m.proposal.kind.sensitivity,
                 "coverage": m.coverage,
                 "outcome": m.outcome.value,
+                "in_service_from": m.in_service_from,
+                "term_from": m.term_from,
             }
         )
     columns = [
@@ -125,9 +127,11 @@ def _missions_table(model: SpaceCooperationModel) -> pd.DataFrame:
         "dependent",
         "rival_dependent", "depends_on", "paid_for", "rights", "builders", "joint",
         "start_year", "end_year", "cost", "subsidy", "sensitivity", "coverage", "outcome",
+        "in_service_from", "term_from",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
     table["end_year"] = table["end_year"].astype("Int64")
+    table["in_service_from"] = table["in_service_from"].astype("Int64")
     return table
 
 

@@ -165,6 +165,14 @@ class MissionSpec(_Frozen):
         0.0, 1000.0, "relative frequency of proposals of this kind", default=1.0
     )
     available_from: Year | None = None
+    service_life: Annotated[int, Field(ge=0, le=60)] = Field(
+        default=0,
+        description=(
+            "years its hardware serves after the first mission of it ends (a station in "
+            "orbit): the members that stay extend it, a term of 'duration' years at a time, "
+            "and what each has paid stays sunk in it; 0: none (docs/ODD.md 7.22)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_breakdown(self) -> MissionSpec:

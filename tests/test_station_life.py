@@ -1,0 +1,221 @@
+"""A station serves after it is built: terms extended by the partners that stay (ODD 7.22).
+
+Unit tests on hand-made missions of a lasting kind: the next term, what
+each member has sunk in it, a leaver's part of operations, the end of
+service; then, over 30 seeded runs of ``iss_era`` and ``full_history``,
+the ISS club that survives the 2014 shock, which weakens when stations
+have no service life.
+"""
+
+import numpy as np
+import pytest
+
+from sim import SpaceCooperationModel, load_scenario
+from sim import lifecycle as lc
+from sim.mission import Mission, Outcome, Proposal
+from sim.scenario import DOMAINS
+from sim.validation import validate
+
+STATION = """\
+name: station
+start_year: 2000
+end_year: 2030
+agencies:
+  A: {country: Aland, bloc: west, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.9, station: 0.9}}
+  B: {country: Bland, bloc: west, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.9, station: 0.9}}
+  C: {country: Cland, bloc: east, founded: 1990, budget: 10.0,
+      capabilities: {launch: 0.9, station: 0.9}}
+relations:
+  default_tension: 0.1
+missions:
+  station:
+    cost: 10.0
+    duration: 5
+    requires: {launch: 0.5, station: 0.5}
+    science: 3.0
+    prestige: 1.0
+    risk: 0.0
+    sensitivity: 0.0
+    max_partners: 3
+    service_life: 10
+"""
+
+
+@pytest.fixture
+def world(write_yaml):
+    """A world in its first year, no mission yet: the model, never stepped."""
+    model = SpaceCooperationModel(load_scenario(write_yaml(STATION)), rng=0)
+    model.year = 2000
+    model.active[:] = True
+    return model
+
+
+def build(world, members=(0, 1, 2), shares=(0.6, 0.3, 0.1)) -> Mission:
+    """A station's first term, paid in full and due to end this year."""
+    kind = world.kinds[0]
+    n = len(members)
+    mission = Mission(
+        mission_id=len(world.missions),
+        proposal=Proposal(kind, members[0], kind.cost, kind.science, kind.prestige),
+        members=list(members),
+        shares=np.asarray(shares, float),
+        cost=kind.cost,
+        coverage=1.0,
+        success_chance=1.0,
+        start_year=world.year - kind.duration + 1,
+        years_left=0,
+        values=np.full(n, 5.0),
+        gains=np.full(n, 1.0),
+        builders=tuple(members[e % n] for e in range(len(kind.elements.names))),
+    )
+    mission.paid = mission.shares * mission.cost
+    world.missions.append(mission)
+    world.ongoing.append(mission)
+    return mission
+
+
+def test_a_built_station_serves_another_term_with_the_same_members(world):
+    station = build(world)
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    assert station.outcome is Outcome.ONGOING and station.end_year is None  # serves on
+    assert world.missions == [station] and station in world.ongoing
+    assert (station.in_service_from, station.term_from) == (world.year, world.year + 1)
+    assert station.years_left == 5 and station.members == [0, 1, 2]
+    # each member pays in the new term what it paid in the last one
+    assert station.cost == pytest.approx(20.0)
+    assert (station.shares * station.cost - station.paid).tolist() == pytest.approx([6, 3, 1])
+    assert station.shares.sum() == pytest.approx(1.0)
+    # what they paid is sunk in it: half the programme is paid when the term begins
+    assert lc.progress(station) == pytest.approx(0.5)
+    world.agencies[1].science = 0.0  # the ended term delivered its science
+    assert world.agencies[0].science > 0
+
+
+def test_the_bar_for_leaving_a_station_rises_with_each_term(world):
+    station = build(world)
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    world.relations.tension[0, 2] = world.relations.tension[2, 0] = 0.0
+    tolerance = world.tolerance[2]
+    # tension above C's tolerance but below tolerance + sunk_cost x 0.5 + lock_in x 1
+    bar = world.params.sunk_cost * 0.5 + world.params.lock_in
+    world.relations.tension[1, 2] = world.relations.tension[2, 1] = tolerance + bar - 0.01
+    lc.withdraw_over_tension(world, world.params)
+    assert 2 in station.members
+    fresh = build(world)  # a first term just begun, nothing paid: C leaves it
+    fresh.paid[:] = 0.0
+    fresh.years_left = 5
+    lc.withdraw_over_tension(world, world.params)
+    assert 2 not in fresh.members and 2 in station.members
+
+
+def test_an_agency_in_a_station_proposes_no_second_one(world):
+    build(world)
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    lc.settle(world)
+    for _ in range(20):
+        drawn = world.agencies[0].propose(world.kinds, world.year, world.spec.dynamics)
+        assert all(p.kind.kind != "station" for p in drawn)
+    world.ongoing.clear()
+    drawn = [
+        p
+        for _ in range(20)
+        for p in world.agencies[0].propose(world.kinds, world.year, world.spec.dynamics)
+    ]
+    assert any(p.kind.kind == "station" for p in drawn)
+
+
+def test_a_leaver_stops_its_part_of_operations_and_the_rest_carry_on(world):
+    station = build(world)
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    lc.settle(world)
+    world.year += 1
+    lc.pay(world)  # one year of five of the second term
+    years_left, owed = station.years_left, station.shares * station.cost - station.paid
+    lc.withdraw(world, station, 2, world.params)
+    assert station.outcome is Outcome.ONGOING and station.members == [0, 1]
+    assert station.years_left == years_left  # nothing to rebuild: no year lost
+    assert station.cost == pytest.approx(20.0 - owed[2])  # its part dropped, not taken over
+    owes = station.shares * station.cost - station.paid
+    assert owes.tolist() == pytest.approx(owed[:2].tolist())
+    assert station.shares.sum() + sum(station.withdrawn_paid) / station.cost == pytest.approx(1)
+
+
+def test_a_leaver_from_a_first_term_is_taken_over_and_costs_a_year(world):
+    station = build(world)
+    station.years_left, station.paid = 4, station.paid * 0.2
+    lc.recount_commitments(world)
+    lc.withdraw(world, station, 2, world.params)
+    assert station.cost == pytest.approx(10.0) and station.years_left == 5
+
+
+def test_a_failed_first_term_is_not_renewed_a_failed_later_one_is(world):
+    first = build(world)
+    lc.complete_due(world, world.params, _Always(succeed=False))
+    assert first.outcome is Outcome.FAILURE and first.in_service_from is None  # never built
+    lc.settle(world)
+    later = build(world)
+    later.in_service_from = world.year - 5  # a station in service for five years
+    lc.complete_due(world, world.params, _Always(succeed=False))
+    assert later.outcome is Outcome.ONGOING  # a lost term of research, not a lost station
+    assert later.term_from == world.year + 1
+
+
+def test_service_ends_with_the_service_life(world):
+    station = build(world)
+    station.in_service_from = world.year - 10  # its ten years of service are over
+    assert not lc.in_service(station, world.year) and lc.in_service(station, world.year - 1)
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    assert station.outcome is Outcome.SUCCESS and station.end_year == world.year
+
+
+def test_a_station_its_members_can_no_longer_run_is_retired(world):
+    # Crew transport without Roscosmos after 2011: an element nobody left can build.
+    station = build(world)
+    station.in_service_from = world.year - 5  # in its second term: a failed one would renew
+    world.capabilities[:, DOMAINS.index("launch")] = 0.2  # critical, under the kind's 0.5
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    assert station.outcome is not Outcome.ONGOING and station.end_year == world.year
+    assert station.term_from == station.start_year
+
+
+def test_a_member_the_new_term_puts_over_budget_drops_what_it_can_best_spare(world):
+    station = build(world)
+    other = build(world, members=(2,), shares=(1.0,))  # C's own, young mission
+    other.paid[:] = 0.0
+    other.years_left = 5
+    world.agencies[2].budget = 4.0  # its committed base 2, its own mission 2 a year: full
+    lc.complete_due(world, world.params, np.random.default_rng(0))
+    assert other.outcome is Outcome.CANCELLED and 2 in station.members
+
+
+class _Always:
+    """A stand-in generator whose draws always succeed or always fail."""
+
+    def __init__(self, succeed: bool):
+        self.value = 0.0 if succeed else 1.0
+
+    def random(self) -> float:
+        return self.value
+
+
+# ------------------------------------------- the ISS club through 2014, 30 runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["iss_era", "full_history"])
+def test_the_station_club_survives_the_2014_shock_because_the_station_lasts(scenario):
+    # Sunk investment carried from term to term (Williamson 1985 on specific
+    # assets; Pierson 2000 on increasing returns) keeps Russia and the US in
+    # the station after Crimea. Without service life each decade's station is
+    # a new, unpaid-for project: the rouble crash and domestic cuts end it.
+    def share(overrides):
+        spec = load_scenario(scenario, overrides)
+        shares = validate(spec, 30, ["club_survives_shocks"], workers=2, progress=False).shares
+        return float(shares.pass_share.iloc[0])
+
+    lasting = share({})
+    once = share({"missions.modular_station.service_life": 0})
+    assert lasting >= 0.75
+    assert once <= lasting - 0.15
