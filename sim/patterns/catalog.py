@@ -330,14 +330,16 @@ PATTERNS: dict[str, Pattern] = {
             name="club_survives_shocks",
             claim="The ISS club survives shocks that end bilateral projects.",
             tolerance=f"over the missions under way with a pair whose tension jumps by >= {SHOCK}: "
-            "the largest keeps all its members for 2 years, and two-member ones lose a member "
-            "at least as often as those of 3 or more",
-            mechanism="sunk cost (tolerance + 0.5 x share paid) and the partners a leaver "
-            "lets down (+ lock_in per partner beyond the first) keep a long, many-member "
-            "programme together when a young bilateral project is not worth the tension",
+            "the largest keeps both agencies of the pair (neither leaves, it is not cancelled) "
+            "for 2 years, and two-member ones lose the pair at least as often as those of 3 "
+            "or more",
+            mechanism="sunk cost (tolerance + 0.5 x share paid), carried from term to term of a "
+            "station in service (service_life), and the partners a leaver lets down (+ lock_in "
+            "per partner beyond the first) keep a long, many-member programme together when a "
+            "young bilateral project is not worth the tension",
             required=0.8,
             check=club_survives_shocks,
-            value_label="share of clubs (3+ members) under way at a shock that keep everyone",
+            value_label="share of clubs (3+ members) under way at a shock that keep the pair",
             off=Switch(
                 "artemis_vs_ilrs",
                 (("dynamics.lock_in", 0.0),),
@@ -415,8 +417,9 @@ PATTERNS: dict[str, Pattern] = {
             name="crew_on_soyuz",
             claim=f"After the Shuttle's retirement NASA's crewed missions depend on Soyuz "
             f"until Crew Dragon ({SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}).",
-            tolerance=f"every crewed mission NASA flies, begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}, "
-            "has Roscosmos building an element NASA cannot (crew transport)",
+            tolerance=f"every crewed mission NASA flies, begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]} "
+            "(or a station's term begun then), has Roscosmos building an element NASA cannot "
+            "(crew transport)",
             mechanism="crew transport is a critical element: only a member able to build it "
             "can, and without one the mission cannot fly (negotiation.weakest_link)",
             required=0.9,

@@ -54,7 +54,7 @@ COLD_WAR_END = 1991  # the Soviet Union dissolved on 26 December 1991
 CRIMEA = 2014  # tension across blocs rises again from the annexation of Crimea
 HIGH_TENSION = 0.4  # tension at which only low-sensitivity cooperation crosses blocs
 SENSITIVE = 0.6  # launch- and crew-critical kinds (export-controlled at 0.6 in _common)
-SHOCK = 0.2  # a rise in a pair's tension this large in one year is a shock
+SHOCK = 0.15  # a rise in a pair's tension this large in one year is a shock (docs/ODD.md 4.3)
 SCAR_YEARS = 5  # years after a withdrawal compared with the years before it
 SCAR_RATIO = 0.8  # let-down partners' share of a leaver's joint missions, after / before
 
@@ -255,21 +255,40 @@ def esa_most_central(run: RunView) -> tuple[float, bool]:
 
 
 def club_survives_shocks(run: RunView) -> tuple[float, bool]:
-    """Share of clubs (3+ members) under way at a tension shock that keep everyone."""
+    """Share of clubs (3+ members) under way at a tension shock that keep the shocked pair.
+
+    A mission is exposed to a shock when both agencies of a pair whose tension
+    rose by ``SHOCK`` or more in one year are in it, and it began before.
+    It loses the pair when either of them leaves it, or it is cancelled, in
+    that year or the two after. Someone else leaving (a government cutting
+    its part at home) is not the shock's doing.
+    """
     p = run.pairs.sort_values(["agency_a", "agency_b", "year"])
     rise = p.groupby(["agency_a", "agency_b"]).tension.diff()
     shocks = p[rise >= SHOCK]
     m = run.missions[run.missions.joint]
+    cancelled = m.outcome == "cancelled"
     rows = list(
-        zip(m.mission_id, everyone(m), m.start_year, m.end_year, m.withdrawn_years, strict=True)
+        zip(
+            m.mission_id,
+            everyone(m),
+            m.start_year,
+            m.end_year,
+            cancelled,
+            m.withdrawn,
+            m.withdrawn_years,
+            strict=True,
+        )
     )
-    exposed = {}  # mission -> (members, lost a member within 2 years of the shock)
+    exposed = {}  # mission -> (members, lost the shocked pair within 2 years)
     for year, a, b in zip(shocks.year, shocks.agency_a, shocks.agency_b, strict=True):
-        for mission_id, who, start, end, left in rows:
+        for mission_id, who, start, end, ended, left, when in rows:
             under_way = start < year and (pd.isna(end) or end >= year)
             if mission_id in exposed or not under_way or a not in who or b not in who:
                 continue
-            exposed[mission_id] = (len(who), any(year <= y <= year + 2 for y in left))
+            soon = range(year, year + 3)
+            lost = any(x in (a, b) and y in soon for x, y in zip(left, when, strict=True))
+            exposed[mission_id] = (len(who), lost or bool(ended and end in soon))
     clubs = [lost for n, lost in exposed.values() if n >= 3]
     pairs = [lost for n, lost in exposed.values() if n == 2]
     if not clubs:

@@ -84,14 +84,16 @@ def _needs_crew(run: RunView) -> set[str]:
 
 
 def crew_on_soyuz(run: RunView) -> tuple[float, bool]:
-    """NASA's crewed missions begun in the Shuttle gap; passes when each depends on Roscosmos.
+    """NASA's crewed missions planned in the Shuttle gap; passes when each depends on Roscosmos.
 
+    Planned there: begun in the gap, or a station whose term was renewed in
+    it (who flies the crews is planned again each term: ``term_from``).
     NASA's missions are those it stays in: one it left (a cut at home) flies
     without it, and its dependence leaves with it.
     """
     m = _in_run(run)
     first, last = SHUTTLE_GAP
-    gap = m[m.kind.isin(_needs_crew(run)) & m.start_year.between(first, last)]
+    gap = m[m.kind.isin(_needs_crew(run)) & m.term_from.between(first, last)]
     gap = gap[gap.members.map(lambda x: "NASA" in x).astype(bool)]
     on_soyuz = gap.depends_on.map(lambda d: "NASA:Roscosmos" in d)
     return float(len(gap)), bool(on_soyuz.all())
