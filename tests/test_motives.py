@@ -226,7 +226,7 @@ def test_the_station_club_forms_because_partners_bind_the_domestic_level():
     # kept paying for. With the domestic level, the US leads a club of four or
     # more with Russia in the 1990s in most runs (97 %); with no government that
     # may cut a programme, a lead has no such reason, and the club rarely forms
-    # (7 %); with no leadership value it forms less often (67 %).
+    # (10 %); with no leadership value it forms less often (63 %).
     club, outlasts = _club_shares()
     no_cuts, _ = _club_shares((("dynamics.cancellation_hazard", 0.0),))
     no_leader, _ = _club_shares((("negotiation.club_leadership", 0.0),))

@@ -10,6 +10,8 @@ pattern's required share, and records that share (printed at the end of the
 session: "stylized facts: share of seeds that pass").
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,7 @@ from sim.validation import validate
 
 pytestmark = pytest.mark.slow  # many seeded runs per fact
 
+ODD = Path(__file__).parent.parent / "docs" / "ODD.md"
 SEEDS = range(30)
 REPLICATES = 30
 
@@ -27,9 +30,17 @@ REPLICATES = 30
 #: documentation cannot go stale; a change that makes one hold again fails
 #: here and should declare it in its scenario instead.
 NO_LONGER_HOLD = {
-    "full_history": ["russia_worse_shares", "high_tension_low_sensitivity"],
+    "full_history": ["russia_worse_shares"],
     "artemis_vs_ilrs": ["two_blocs"],
-    "iss_era": ["coalition_sizes_skewed"],
+}
+
+#: Patterns of the record that sit at their required share since issue #14's
+#: stations that serve term after term: they pass on some roots and miss on
+#: others (docs/ODD.md, Known limitations 14), so they are neither declared nor
+#: asserted to fail. Each must be named in the documentation.
+AT_THE_LINE = {
+    "full_history": ["high_tension_low_sensitivity", "club_survives_shocks"],
+    "iss_era": ["coalition_sizes_skewed", "club_survives_shocks", "withdrawal_scars"],
 }
 
 
@@ -73,9 +84,9 @@ def clubs():
 
 @pytest.fixture(scope="module")
 def station_era():
-    """30 seeds of the ISS era, scored on its patterns and those it no longer shows."""
+    """30 seeds of the ISS era, scored on its patterns (and any it no longer shows)."""
     spec = load_scenario("iss_era")
-    names = [*spec.validation.patterns, *NO_LONGER_HOLD["iss_era"]]
+    names = [*spec.validation.patterns, *NO_LONGER_HOLD.get("iss_era", [])]
     return validate(spec, REPLICATES, names, seed=0, workers=1, progress=False)
 
 
@@ -116,10 +127,20 @@ def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
 def test_full_history_declares_every_pattern_about_its_period():
     declared = set(load_scenario("full_history").validation.patterns)
     lost = set(NO_LONGER_HOLD["full_history"])
-    assert not declared & lost
-    # ESA's centrality is a fact of iss_era; two blocs and the ISS club of artemis_vs_ilrs
-    others = {"esa_most_central", "two_blocs", "club_survives_shocks"}
-    assert declared | lost == set(PATTERNS) - others
+    at_line = set(AT_THE_LINE["full_history"])
+    assert not declared & lost and not declared & at_line
+    # ESA's centrality is a fact of iss_era; two blocs one of artemis_vs_ilrs
+    others = {"esa_most_central", "two_blocs"}
+    assert declared | lost | at_line == set(PATTERNS) - others
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name"), [(sc, n) for sc, names in AT_THE_LINE.items() for n in names]
+)
+def test_patterns_at_their_line_are_undeclared_and_documented(scenario, name):
+    assert name not in load_scenario(scenario).validation.patterns
+    limitations = ODD.read_text().split("## Known limitations", 1)[1]
+    assert f"`{name}`" in limitations and scenario in limitations
 
 
 def _pooled_rate(result) -> float:
