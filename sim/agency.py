@@ -164,9 +164,13 @@ class Agency(mesa.Agent):
             if m.proposal.kind.service_life and self.index in m.members
         }
 
+    def leading(self, year: int) -> set[str]:
+        """Kinds of programme its government leads as a club in ``year`` (``leads``)."""
+        return {lead.mission for lead in self.leads if lead.holds(year)}
+
     def _flagships(self, year: int) -> set[str]:
         """Kinds it leads as a club this year and has no mission of under way."""
-        leading = {lead.mission for lead in self.leads if lead.holds(year)}
+        leading = self.leading(year)
         if not leading:
             return set()
         busy = {m.proposal.kind.kind for m in self.model.ongoing if self.index in m.members}

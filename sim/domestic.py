@@ -13,17 +13,31 @@ and now Russia signed up, survived the House by one vote. Agencies foresee
 the chance when they value a mission, so a lead has a reason to bring
 partners into a large programme it could fund alone. See docs/ODD.md, 7.19.
 
+A government does not cut the club it leads (``agencies.X.leads``) while
+it leads it and has a foreign partner in it: the programme is then its
+foreign policy, which the executive defends at home (docs/ODD.md 7.23).
+Agencies do not count on this defence when they value a mission: the lead
+recruits partners against the cut it sees at the table. The House kept the
+station by one vote (authorization) and by 24 (appropriation) in June 1993;
+in June 1994, after "an intensive effort by the White House and NASA" and
+"the new cooperative agreement with Russia", a motion to end it lost by 123
+votes (AIP FYI 1994). NASA's withdrawals from joint programmes in
+development came where it was a partner, not a club's lead (ISPM 1981, LISA
+and ExoMars 2011-12).
+
 References
 ----------
 Putnam, R. D. (1988). Diplomacy and domestic politics: the logic of two-level
 games. International Organization 42(3), 427-460.
+AIP FYI (30 June 1994). House votes to approve space station funding by huge
+margin. American Institute of Physics, Science Policy News.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cut_chance", "foreign_partners", "survival"]
+__all__ = ["cut_chance", "defended", "foreign_partners", "survival"]
 
 
 def foreign_partners(country: np.ndarray) -> np.ndarray:
@@ -42,6 +56,7 @@ def cut_chance(
     weight: np.ndarray,
     foreign: np.ndarray,
     sunk: float = 0.0,
+    defended: np.ndarray | None = None,
 ) -> np.ndarray:
     """Yearly chance that each government cancels its part of a mission.
 
@@ -50,14 +65,42 @@ def cut_chance(
     ``foreign`` the number of partners of other countries, ``sunk`` the
     weight of what is already spent (``sunk_cost`` times the share of the
     mission paid: a nearly finished programme is rarely cancelled).
+    ``defended`` marks the members whose government leads the mission as a
+    club (:func:`defended`): they are not cut.
 
     >>> cut_chance(0.2, 0.3, np.array([0.5, 0.5]), np.array([0.6, 0.6]), np.array([0, 2]))
     array([0.06  , 0.0294])
     >>> cut_chance(0.2, 0.3, np.array([0.5]), np.array([0.6]), np.array([0]), sunk=0.5)
     array([0.03])
+    >>> cut_chance(
+    ...     0.2, 0.3, np.array([0.5, 0.5]), np.array([0.6, 0.6]), np.array([1, 1]),
+    ...     defended=np.array([True, False]),
+    ... )
+    array([0.   , 0.042])
     """
     factor = (1.0 - protection) ** foreign * (1.0 - sunk)
-    return hazard * (1.0 - support) * np.minimum(weight, 1.0) * factor
+    chance = hazard * (1.0 - support) * np.minimum(weight, 1.0) * factor
+    return chance if defended is None else np.where(defended, 0.0, chance)
+
+
+def defended(lead: int | None, leading: bool, foreign: np.ndarray) -> np.ndarray:
+    """Which members' governments defend the mission at home: its lead's, if it leads a club.
+
+    ``lead`` is the lead's position among the members (None when it has
+    left), ``leading`` whether its government leads this kind of programme
+    as a club this year (``agencies.X.leads``), ``foreign`` each member's
+    partners of another country: a lead alone, or among its compatriots, has
+    no club to lead.
+
+    >>> defended(0, True, np.array([2, 1, 1])).tolist()
+    [True, False, False]
+    >>> defended(0, True, np.array([0])).tolist(), defended(None, True, np.array([1, 1])).tolist()
+    ([False], [False, False])
+    """
+    out = np.zeros(len(foreign), bool)
+    if lead is not None and leading and foreign[lead] > 0:
+        out[lead] = True
+    return out
 
 
 def survival(chance: np.ndarray, years: int, sunk_cost: float = 0.0) -> np.ndarray:

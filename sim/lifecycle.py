@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.domestic import cut_chance, foreign_partners
+from sim.domestic import cut_chance, defended, foreign_partners
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
@@ -259,7 +259,9 @@ def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator)
     :func:`sim.domestic.cut_chance` (its part's weight in its mission budget,
     its government's support, its foreign partners, what is already paid): it leaves as in
     :func:`withdraw`, its partners' trust in it falls, and a mission left
-    without the members it needs is cancelled.
+    without the members it needs is cancelled. The lead of a club its
+    government leads this year is not cut (``flagship_defence``,
+    :func:`sim.domestic.defended`; docs/ODD.md 7.23).
     """
     agencies = world.agencies
     for mission in list(world.ongoing):
@@ -272,8 +274,18 @@ def cut_at_home(world: World, params: LifecycleParams, rng: np.random.Generator)
         weight = mission.yearly_payments() / np.maximum(envelope, 1e-9)
         support = np.array([agencies[i].support for i in members])
         sunk = params.sunk_cost * progress(mission)
+        lead = mission.proposal.lead
+        kind = mission.proposal.kind.kind
+        leading = params.flagship_defence and kind in agencies[lead].leading(world.year)
+        at = members.index(lead) if lead in members else None
         chance = cut_chance(
-            params.cancellation_hazard, params.commitment_protection, support, weight, foreign, sunk
+            params.cancellation_hazard,
+            params.commitment_protection,
+            support,
+            weight,
+            foreign,
+            sunk,
+            defended(at, leading, foreign),
         )
         draws = rng.random(len(members))
         for i, p, u in zip(members, chance, draws, strict=True):

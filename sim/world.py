@@ -58,6 +58,7 @@ class LifecycleParams:
     lock_in: float
     cancellation_hazard: float
     commitment_protection: float
+    flagship_defence: bool
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
@@ -79,6 +80,7 @@ class LifecycleParams:
             lock_in=dyn.lock_in,
             cancellation_hazard=dyn.cancellation_hazard,
             commitment_protection=dyn.commitment_protection,
+            flagship_defence=dyn.flagship_defence,
         )
 
 

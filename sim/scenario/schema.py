@@ -323,6 +323,14 @@ class DynamicsSpec(_Frozen):
             "commitments make a programme costly to cancel (the ISS and the SSC, 1993)"
         ),
     )
+    flagship_defence: bool = Field(
+        default=True,
+        description=(
+            "mechanism switch (for ablation): a government does not cut its part of a "
+            "club it leads (agencies.X.leads) while it leads it and has a foreign partner "
+            "in it: the programme is its foreign policy (docs/ODD.md 7.23)"
+        ),
+    )
     support_volatility: float = _bounded(
         0.0, 1.0, "standard deviation of the yearly change in domestic support", default=0.05
     )
