@@ -25,22 +25,25 @@ ODD = Path(__file__).parent.parent / "docs" / "ODD.md"
 SEEDS = range(30)
 REPLICATES = 30
 
-#: Patterns of the record the model no longer reproduces since issue #13
-#: (docs/ODD.md, Known limitations 14). Each is checked to still fail, so the
+#: Patterns of the record the model no longer reproduces since issue #13, and
+#: coalition_sizes_skewed in iss_era since #14's defence of the club a government
+#: leads (docs/ODD.md, Known limitations 14). Each is checked to still fail, so the
 #: documentation cannot go stale; a change that makes one hold again fails
 #: here and should declare it in its scenario instead.
 NO_LONGER_HOLD = {
     "full_history": ["russia_worse_shares"],
     "artemis_vs_ilrs": ["two_blocs"],
+    "iss_era": ["coalition_sizes_skewed"],
 }
 
 #: Patterns of the record that sit at their required share since issue #14's
-#: stations that serve term after term: they pass on some roots and miss on
-#: others (docs/ODD.md, Known limitations 14), so they are neither declared nor
-#: asserted to fail. Each must be named in the documentation.
+#: stations that serve term after term and governments that defend the club
+#: they lead: they pass on some roots and miss on others (docs/ODD.md, Known
+#: limitations 14), so they are neither declared nor asserted to fail. Each
+#: must be named in the documentation.
 AT_THE_LINE = {
-    "full_history": ["high_tension_low_sensitivity", "club_survives_shocks"],
-    "iss_era": ["coalition_sizes_skewed", "club_survives_shocks", "withdrawal_scars"],
+    "full_history": ["high_tension_low_sensitivity"],
+    "iss_era": ["club_survives_shocks"],
 }
 
 
