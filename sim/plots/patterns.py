@@ -38,7 +38,8 @@ def pattern_plot(results: pd.DataFrame, pattern) -> Figure:
                    label=f"median {np.median(finite):.3g}")  # fmt: skip
     missing = int((~np.isfinite(values)).sum())
     if missing:
-        ax.text(0.99, 0.04, f"{missing} runs with nothing to measure (fail)",
+        runs = f"{missing} run{'' if missing == 1 else 's'}"
+        ax.text(0.99, 0.04, f"{runs} with nothing to measure (fail)",
                 transform=ax.transAxes, ha="right", fontsize=10, color="tab:red")  # fmt: skip
     ax.set_ylim(-0.6, 0.6)
     ax.set_yticks([])
