@@ -42,6 +42,8 @@ class SpaceCooperationModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rng=None) -> None:
         super().__init__(rng=rng)
+        if not scenario.relations.bloc_labels:
+            scenario = scenario.without_blocs()  # blocs must then emerge (docs/ODD.md 7.24)
         self.spec = scenario
         self.year = scenario.start_year - 1
         self.kinds = catalog(scenario.missions)

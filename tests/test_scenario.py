@@ -528,3 +528,26 @@ def test_a_kind_gives_elements_or_requires_and_the_error_says_where(write_yaml, 
     )
     assert main(["validate", str(shares)]) == 2
     assert "element shares add up to" in capsys.readouterr().err
+
+
+def test_a_scenario_without_bloc_labels_keeps_only_pairs_bans_and_agency_events():
+    """relations.bloc_labels = false: the model is given no blocs (docs/ODD.md 7.24)."""
+    from sim import SpaceCooperationModel
+
+    spec = load_scenario("artemis_vs_ilrs")
+    bare = spec.without_blocs()
+    assert {a.bloc for a in bare.agencies.values()} == {"none"}
+    assert not bare.relations.bloc_tension and not bare.relations.bloc_trust
+    assert bare.relations.tension == spec.relations.tension  # pair values stay
+    dropped = [e for e in spec.events if getattr(e, "blocs", None)]
+    assert dropped and len(bare.events) == len(spec.events) - len(dropped)
+    labelled = SpaceCooperationModel(spec, 0)
+    model = SpaceCooperationModel(
+        load_scenario("artemis_vs_ilrs", {"relations.bloc_labels": False}), 0
+    )
+    i, j, k = (model.index[n] for n in ("NASA", "CNSA", "SUPARCO"))
+    assert labelled.relations.tension[i, k] == 0.75  # west/east by label
+    assert model.relations.tension[i, k] == spec.relations.default_tension
+    assert model.relations.tension[i, model.index["Roscosmos"]] == 0.55  # a declared pair
+    assert set(model.bloc_names) == {"none"}
+    assert labelled.relations.tension[i, j] == 0.75 and model.relations.tension[i, j] == 0.3

@@ -49,6 +49,25 @@ class Scenario(_Frozen):
         """Blocs in order of first appearance."""
         return list(dict.fromkeys(a.bloc for a in self.agencies.values()))
 
+    def without_blocs(self) -> Scenario:
+        """The scenario as the model sees it when given no bloc labels.
+
+        Every agency is in one bloc, ``none``; the bloc rules of tension and
+        trust are dropped, so pairs start at the defaults unless a pair value
+        is declared; tension events keyed by bloc are dropped (their blocs no
+        longer exist). Pair values, bans and every other event stay: what
+        remains of the blocs must come from the relations between the
+        agencies themselves (``relations.bloc_labels: false``, docs/ODD.md 7.24).
+        """
+        agencies = {k: a.model_copy(update={"bloc": "none"}) for k, a in self.agencies.items()}
+        relations = self.relations.model_copy(
+            update={"bloc_tension": {}, "bloc_trust": {}, "bloc_labels": True}
+        )
+        events = [e for e in self.events if not getattr(e, "blocs", None)]
+        return self.model_copy(
+            update={"agencies": agencies, "relations": relations, "events": events}
+        )
+
     # Where each field was written: (file, line) by field path, or ("--set",
     # None). Private, so it is neither dumped nor hashed into provenance: the
     # validation layer reads it to name the line of a check the scenario

@@ -207,6 +207,14 @@ class RelationsSpec(_Frozen):
         description="initial trust between (or within) blocs, keyed 'a/b' like bloc_tension",
     )
     trust: dict[str, dict[str, Probability]] = {}
+    bloc_labels: bool = Field(
+        default=True,
+        description=(
+            "mechanism switch (for ablation): false gives the model no bloc labels; every "
+            "agency is in one bloc, bloc_tension, bloc_trust and tension events keyed by "
+            "bloc are dropped, and only pair values, bans and agency events remain"
+        ),
+    )
 
 
 class NegotiationSpec(_Frozen):
