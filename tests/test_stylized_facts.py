@@ -26,13 +26,14 @@ SEEDS = range(30)
 REPLICATES = 30
 
 #: Patterns of the record the model no longer reproduces since issue #13, and
-#: coalition_sizes_skewed in iss_era since #14's defence of the club a government
-#: leads (docs/ODD.md, Known limitations 14). Each is checked to still fail, so the
-#: documentation cannot go stale; a change that makes one hold again fails
-#: here and should declare it in its scenario instead.
+#: coalition_sizes_skewed in iss_era since #14's defence of the club a
+#: government leads (docs/ODD.md, Known limitations 14); two_blocs holds again
+#: since #14 measures it by normalised modularity, and is declared in
+#: artemis_vs_ilrs. Each is checked to still fail, so the documentation cannot
+#: go stale; a change that makes one hold again fails here and should declare
+#: it in its scenario instead.
 NO_LONGER_HOLD = {
     "full_history": ["russia_worse_shares"],
-    "artemis_vs_ilrs": ["two_blocs"],
     "iss_era": ["coalition_sizes_skewed"],
 }
 
@@ -81,7 +82,7 @@ def history():
 def clubs():
     """30 seeds of Artemis and the ILRS (2020-2040), scored on their patterns."""
     spec = load_scenario("artemis_vs_ilrs")
-    names = [*spec.validation.patterns, *NO_LONGER_HOLD["artemis_vs_ilrs"]]
+    names = [*spec.validation.patterns, *NO_LONGER_HOLD.get("artemis_vs_ilrs", [])]
     return validate(spec, REPLICATES, names, seed=0, workers=1, progress=False)
 
 
@@ -119,12 +120,11 @@ def test_patterns_documented_as_lost_still_fail(
 
 
 def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
-    # Even the runs that miss the 0.3 bar have some community structure. Modularity
-    # has weakened: since issue #13 median 0.30, 29 of 30 runs above 0.2; with the
-    # domestic level of #14 median 0.27, 26 above 0.2; with its memory (trust of its
-    # own, crises that fade, successors) median 0.22, 22 above 0.2, 28 above 0.15.
+    # Normalised modularity (ODD 7.24): ties across the communities are at most half
+    # what chance would give in 29 of 30 runs (median 0.77), even where the pattern
+    # misses on the size of NASA's community or a bridge.
     blocs = clubs.results[clubs.results.pattern == "two_blocs"]
-    assert (blocs.value > 0.15).mean() >= 0.9 and blocs.value.median() >= 0.2
+    assert (blocs.value >= 0.5).mean() >= 0.9 and blocs.value.median() >= 0.65
 
 
 def test_full_history_declares_every_pattern_about_its_period():

@@ -69,3 +69,33 @@ def test_calibration_is_the_same_serial_or_on_a_process_pool():
     pd.testing.assert_frame_equal(serial.samples, pooled.samples)
     pd.testing.assert_frame_equal(serial.posterior, pooled.posterior)
     assert serial.samples.defaults.tolist() == [True, False, False]
+
+
+def _network(ties: list[tuple[list[str], int]]) -> RunView:
+    """Joint missions begun in 2021-2030: each ``(members, how many)``."""
+    rows = [members for members, times in ties for _ in range(times)]
+    missions = pd.DataFrame(
+        {
+            "mission_id": range(len(rows)),
+            "members": rows,
+            "withdrawn": [[] for _ in rows],
+            "start_year": [2021 + k % 10 for k in range(len(rows))],
+        }
+    )
+    return _view(missions)
+
+
+def test_two_blocs_scores_separate_blocs_whatever_their_sizes():
+    # A US-led bloc with 90 % of the ties and a Chinese one, ISRO in both: raw
+    # modularity is 0.16 (its ceiling 2f(1-f) is 0.18 for f = 0.9), the normalised
+    # one 0.77: ISRO's two western ties cross, under a quarter of what chance gives (ODD 7.24)
+    west = [(["NASA", "ESA"], 12), (["NASA", "JAXA"], 12), (["ESA", "JAXA"], 10)]
+    west += [(["NASA", "KARI"], 2), (["NASA", "ISRO"], 1), (["JAXA", "ISRO"], 1)]
+    east = [(["CNSA", "Roscosmos"], 3), (["CNSA", "ISRO"], 1)]
+    value, passed = PATTERNS["two_blocs"].check(_network(west + east))
+    assert value > 0.7 and passed
+    # the same agencies mixing at random: no blocs
+    mixed = [(["NASA", "CNSA"], 0), (["NASA", "Roscosmos"], 4), (["ESA", "CNSA"], 4)]
+    mixed += [(["JAXA", "CNSA"], 4), (["NASA", "ESA"], 4), (["CNSA", "Roscosmos"], 4)]
+    value, passed = PATTERNS["two_blocs"].check(_network(mixed))
+    assert value < 0.5 and not passed
