@@ -29,8 +29,12 @@ def test_the_scenario_loads_with_both_clubs():
     sc = load_scenario(NAME)
     assert (sc.start_year, sc.end_year) == (2020, 2040)
     assert {"west", "east", "nonaligned"} == set(sc.blocs)
-    clubs = {a.bloc for n, a in sc.agencies.items() if n in ("NASA", "CNSA", "GISTDA")}
-    assert clubs == {"west", "east", "nonaligned"}
+    blocs = {n: a.bloc for n, a in sc.agencies.items()}
+    assert (blocs["NASA"], blocs["CNSA"], blocs["ISRO"]) == ("west", "east", "nonaligned")
+    # the blocs are alliances, not the clubs (docs/ODD.md 7.24): the ILRS partners
+    # without a treaty with China or Russia are unaligned, the US treaty allies west
+    assert {blocs[n] for n in ("SUPARCO", "SANSA", "Azercosmos", "EgSA")} == {"nonaligned"}
+    assert {blocs[n] for n in ("TUA", "GISTDA", "AEB", "KARI")} == {"west"}
     assert any(ev.kind == "mission_cost" for ev in sc.events)
 
 

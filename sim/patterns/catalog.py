@@ -354,9 +354,10 @@ PATTERNS: dict[str, Pattern] = {
             "labels: normalised modularity (Newman's assortativity of the partition) >= 0.5, "
             "NASA and CNSA in different communities, NASA's larger, and >= 1 agency with "
             "partners in both",
-            mechanism="an input more than a rule: the scenario's bloc tension between the "
-            "Artemis and ILRS signatories (0.75, above every tolerance), with the NASA-CNSA "
-            "ban and the 2022 break; given no bloc labels the blocs do not emerge (ODD 7.24)",
+            mechanism="an input more than a rule: tension between the US treaty allies and "
+            "China-Russia (0.75, above every tolerance; alliances, not the clubs), with the "
+            "NASA-CNSA ban; the unaligned pick a club by pair relations and the clubs the "
+            "leads build; given no bloc labels the blocs do not emerge (ODD 7.24)",
             required=0.5,
             check=two_blocs,
             value_label="normalised modularity of the 2021-on joint-mission network",
