@@ -248,6 +248,13 @@ def test_overrides_reach_agencies_by_name_and_rules():
     assert sc.negotiation.cost_sharing_rule == "shapley"
 
 
+def test_a_list_can_be_emptied_by_an_override():
+    # What if the US had led no station club? The clubs a government leads are a list.
+    sc = load_scenario("iss_era", {"agencies.NASA.leads": [], "agencies.NASA.engages": []})
+    assert sc.agencies["NASA"].leads == [] and sc.agencies["NASA"].engages == []
+    assert load_scenario("iss_era").agencies["NASA"].leads  # the file's own still stand
+
+
 @pytest.mark.parametrize(
     "key,value,fragment",
     [
@@ -259,6 +266,7 @@ def test_overrides_reach_agencies_by_name_and_rules():
             "'nash', 'proportional' or 'shapley'",
         ),
         ("agencies.NASA", 3, "not a scalar field"),
+        ("events", [{"year": 1960}], "only [] (none) can be set"),
         ("nosuch.field", 3, "no such section"),
     ],
 )

@@ -49,7 +49,13 @@ def _apply(data: dict, overrides: Mapping[str, Any]) -> tuple[dict, Lines]:
                 raise ScenarioError([("--set", None, where, f"{what} {part!r}")])
             node = nxt
         leaf = parts[-1]
-        if isinstance(node.get(leaf), (dict, list)):
+        current = node.get(leaf)
+        if isinstance(current, list):
+            # A list (the clubs an agency leads, the events) can be emptied, not edited.
+            if not (isinstance(value, (list, tuple)) and len(value) == 0):
+                raise ScenarioError([("--set", None, key, "a list: only [] (none) can be set")])
+            value = []
+        if isinstance(current, dict):
             raise ScenarioError([("--set", None, key, "not a scalar field")])
         node[leaf] = value
         lines[tuple(parts)] = ("--set", None)
@@ -59,10 +65,14 @@ def _apply(data: dict, overrides: Mapping[str, Any]) -> tuple[dict, Lines]:
 def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
     """Return ``scenario`` with dotted-path scalar fields replaced, validated again.
 
+    A list field may be emptied (``agencies.NASA.leads=[]``: it leads no club).
+
     >>> from sim.scenario import load_scenario
     >>> sc = load_scenario("cold_war")
     >>> apply_overrides(sc, {"agencies.NASA.budget": 30}).agencies["NASA"].budget
     30.0
+    >>> apply_overrides(sc, {"agencies.NASA.leads": []}).agencies["NASA"].leads
+    []
     """
     if not overrides:
         return scenario
