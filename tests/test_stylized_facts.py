@@ -25,26 +25,28 @@ ODD = Path(__file__).parent.parent / "docs" / "ODD.md"
 SEEDS = range(30)
 REPLICATES = 30
 
-#: Patterns of the record the model no longer reproduces since issue #13, and
+#: Patterns of the record the model no longer reproduces since issue #13;
 #: coalition_sizes_skewed in iss_era since #14's defence of the club a
-#: government leads (docs/ODD.md, Known limitations 14); two_blocs holds again
-#: since #14 measures it by normalised modularity, and is declared in
-#: artemis_vs_ilrs. Each is checked to still fail, so the documentation cannot
-#: go stale; a change that makes one hold again fails here and should declare
-#: it in its scenario instead.
+#: government leads, and high_tension_low_sensitivity in full_history since
+#: #14's one tension across files (77-93 % at root seeds 0-3, needs 95;
+#: docs/ODD.md, Known limitations 14); two_blocs holds again since #14
+#: measures it by normalised modularity, and is declared in artemis_vs_ilrs.
+#: Each is checked to still fail, so the documentation cannot go stale; a
+#: change that makes one hold again fails here and should declare it in its
+#: scenario instead.
 NO_LONGER_HOLD = {
-    "full_history": ["russia_worse_shares"],
+    "full_history": ["russia_worse_shares", "high_tension_low_sensitivity"],
     "iss_era": ["coalition_sizes_skewed"],
 }
 
-#: Patterns of the record that sit at their required share since issue #14's
-#: stations that serve term after term and governments that defend the club
-#: they lead: they pass on some roots and miss on others (docs/ODD.md, Known
-#: limitations 14), so they are neither declared nor asserted to fail. Each
-#: must be named in the documentation.
+#: Patterns of the record that sit at their required share: they pass on some
+#: roots and miss on others (docs/ODD.md, Known limitations 14), so they are
+#: neither declared nor asserted to fail: withdrawal_scars in iss_era since
+#: #14's one tension across files (87, 67, 80, 70 % at root seeds 0-3, needs
+#: 80): Roscosmos leaves often and its partners, who need its crew transport,
+#: keep flying with it. Each must be named in the documentation.
 AT_THE_LINE = {
-    "full_history": ["high_tension_low_sensitivity"],
-    "iss_era": ["club_survives_shocks"],
+    "iss_era": ["withdrawal_scars"],
 }
 
 
@@ -130,7 +132,7 @@ def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
 def test_full_history_declares_every_pattern_about_its_period():
     declared = set(load_scenario("full_history").validation.patterns)
     lost = set(NO_LONGER_HOLD["full_history"])
-    at_line = set(AT_THE_LINE["full_history"])
+    at_line = set(AT_THE_LINE.get("full_history", []))
     assert not declared & lost and not declared & at_line
     # ESA's centrality is a fact of iss_era; two blocs one of artemis_vs_ilrs
     others = {"esa_most_central", "two_blocs"}

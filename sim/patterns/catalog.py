@@ -287,7 +287,7 @@ PATTERNS: dict[str, Pattern] = {
             value_label="let-down partners' share of the leaver's joint missions, after / before",
             threshold=SCAR_RATIO,
             off=Switch(
-                "iss_era",
+                "full_history",
                 (("dynamics.trust_loss_withdrawal", 0.0),),
                 "a withdrawal costs the leaver no trust",
             ),
@@ -312,9 +312,9 @@ PATTERNS: dict[str, Pattern] = {
             claim="The agency with low tension toward everyone (ESA) has the highest "
             "degree centrality.",
             tolerance="ESA has at least as many distinct partners by the last year as any agency",
-            mechanism="the door rule: ESA's tolerance (0.7) is above the west-east tension "
-            "(0.4), so it works with Roscosmos and CNSA as well as the West, while NASA loses "
-            "CNSA to the 2011 ban",
+            mechanism="the door rule: ESA's tolerance (0.7) is above its tension with CNSA "
+            "(0.25), ISRO (0.35) and Roscosmos (0.13, 0.28 after Crimea), so it works with them "
+            "as well as the West, while NASA loses CNSA to the 2011 ban",
             required=0.85,
             check=esa_most_central,
             value_label="ESA's partners minus the best other agency's",
@@ -322,8 +322,8 @@ PATTERNS: dict[str, Pattern] = {
             agencies=("ESA",),
             off=Switch(
                 "iss_era",
-                (("agencies.ESA.tolerance", 0.35),),
-                "ESA's door shut at the west-east tension: tolerance 0.35 instead of 0.7",
+                (("agencies.ESA.tolerance", 0.2),),
+                "ESA's door as narrow as an alliance's: tolerance 0.2 instead of 0.7",
             ),
         ),
         Pattern(
@@ -479,8 +479,8 @@ PATTERNS: dict[str, Pattern] = {
             agencies=("NASA", "Roscosmos"),
             off=Switch(
                 "iss_era",
-                (("dynamics.commitment_protection", 0.0),),
-                "partners do not bind: foreign commitments give no protection at home",
+                (("agencies.NASA.leads", ()),),
+                "the US leads no station club: the station is not its foreign policy",
             ),
         ),
     )
