@@ -15,7 +15,7 @@ from conftest import MINIMAL
 
 from sim.relations import Relations
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.events import BudgetEvent, TensionEvent, pair_mask
+from sim.scenario.events import BudgetEvent, TensionEvent
 
 BUNDLED = ("cold_war", "detente", "iss_era", "full_history", "artemis_vs_ilrs")
 
@@ -139,23 +139,27 @@ def yearly_tension(sc: Scenario) -> dict[tuple[str, str], dict[int, float]]:
     """The lasting (baseline) tension of each pair at the end of each year it is active.
 
     As the model moves it: the declared start (``Relations.from_scenario``),
-    then each ``structural`` tension event in its year (``TensionEvent.apply``
-    on ``pair_mask``). Crises that fade, and what missions do to tension, move
-    the tension of a run but not its baseline, so the baseline is an input: a
-    fact about the world that every file telling the same years must share.
+    then each tension event in its year (``TensionEvent.apply``). Crises that
+    fade, and what missions do to tension, move the tension of a run but not
+    its baseline, so the baseline is an input: a fact about the world that
+    every file telling the same years must share.
     """
     names = list(sc.agencies)
     index = {name: i for i, name in enumerate(names)}
-    blocs = np.array([a.bloc for a in sc.agencies.values()])
-    relations = Relations.from_scenario(sc)
+    world = SimpleNamespace(
+        index=index,
+        bloc_names=np.array([a.bloc for a in sc.agencies.values()]),
+        relations=Relations.from_scenario(sc),
+    )
+    active = {name: active_years(sc, name) for name in names}
     out: dict[tuple[str, str], dict[int, float]] = {p: {} for p in combinations(names, 2)}
     for year in range(sc.start_year, sc.end_year + 1):
         for event in sc.events:
-            if event.year == year and isinstance(event, TensionEvent) and event.structural:
-                relations.shift_tension(pair_mask(event, index, blocs), event.delta)
+            if event.year == year and isinstance(event, TensionEvent):
+                event.apply(world)
         for a, b in out:
-            if year in active_years(sc, a) and year in active_years(sc, b):
-                out[a, b][year] = float(relations.baseline[index[a], index[b]])
+            if year in active[a] and year in active[b]:
+                out[a, b][year] = float(world.relations.baseline[index[a], index[b]])
     return out
 
 
