@@ -470,8 +470,9 @@ PATTERNS: dict[str, Pattern] = {
             tolerance="some station with both as members is under way in a year from 2015 on",
             mechanism="the US keeps leading the station (agencies.NASA.leads, to 2024: the "
             "2010 and 2014 extensions) and its partners protect it from cuts at home "
-            "(dynamics.commitment_protection); the 2014 rise in tension stays under both "
-            "tolerances",
+            "(dynamics.commitment_protection); NASA's 2014 suspension takes the pair's tension "
+            "over both tolerances for a year, and what leaving would cost (sunk investment, "
+            "partners let down: dynamics.sunk_cost, dynamics.lock_in) keeps both in",
             required=0.6,
             check=station_outlasts_2014,
             value_label="years from 2015 NASA and Roscosmos share a station",
