@@ -249,9 +249,11 @@ def test_the_government_that_leads_the_station_club_keeps_it():
     # (AIP FYI 1994); the US never left the ISS. With the defence NASA's government
     # does not cut the station it leads (1 exit in 120 runs, 4 root seeds; 77
     # without). Switched off, NASA is cut from it in some runs, but a station
-    # with Roscosmos still outlasts 2014 about as often (4 x 30 runs: 97 % against
-    # 100 %; 80 % against 90 % before issue #14 reconciled the west-east tension
-    # at 0.13, where NASA and Roscosmos begin a new station after a cut).
+    # with Roscosmos still outlasts 2014 about as often (4 x 30 runs: 92 % against
+    # 98 % since NASA's 2014 suspension shuts the door to a new station for a
+    # year, 97 % against 100 % before it; 80 % against 90 % before issue #14
+    # reconciled the west-east tension at 0.13, where NASA and Roscosmos begin a
+    # new station after a cut).
     exits, outlasts = _station_years(defence=True)
     off_exits, off_outlasts = _station_years(defence=False)
     assert exits <= 2 and off_exits >= 10
