@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import MINIMAL
 
+from sim import SpaceCooperationModel, lifecycle
 from sim.relations import Relations
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.events import BudgetEvent, TensionEvent
@@ -203,6 +204,35 @@ def test_a_pair_has_one_lasting_tension_a_year_across_scenarios(tensions, first,
             if abs(x - y) > 0.005:
                 off.append(f"{'-'.join(pair)} {year}: {x:.2f} in {first}, {y:.2f} in {second}")
     assert not off, f"{len(off)} tensions disagree, e.g.\n" + "\n".join(off[:10])
+
+
+@pytest.mark.parametrize("name", ["iss_era", "full_history"])
+def test_nasas_2014_suspension_shuts_its_door_to_roscosmos_for_one_year(name, monkeypatch):
+    # A crisis is sized by what the record says it shut (docs/ODD.md, section
+    # 6): NASA suspended most engagements with Russia, the ISS excepted, on 2
+    # April 2014, and a door is shut while a pair's tension exceeds either
+    # side's tolerance. So NASA-Roscosmos is over both tolerances in 2014 and
+    # under them in 2013 and again in 2015 (the crisis fades; the 2017 Gateway
+    # statement). Read where the model reads it, as members decide to stay.
+    seen = {}
+    stay_or_leave = lifecycle.withdraw_over_tension
+
+    def spy(world, params):
+        i, j = world.agency("NASA").index, world.agency("Roscosmos").index
+        lowest = min(world.tolerance[i], world.tolerance[j])
+        highest = max(world.tolerance[i], world.tolerance[j])
+        seen[world.year] = (float(world.relations.tension[i, j]), lowest, highest)
+        stay_or_leave(world, params)
+
+    monkeypatch.setattr(lifecycle, "withdraw_over_tension", spy)
+    model = SpaceCooperationModel(scenario=load_scenario(name), rng=0)
+    while model.year < 2015:
+        model.step()
+    tension, _, highest = seen[2014]
+    assert tension > highest, f"{name}: NASA-Roscosmos {tension:.2f} in 2014"
+    for year in (2013, 2015):
+        tension, lowest, _ = seen[year]
+        assert tension < lowest, f"{name}: NASA-Roscosmos {tension:.2f} in {year}"
 
 
 @pytest.mark.parametrize("name", BUNDLED)
