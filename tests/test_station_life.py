@@ -8,6 +8,8 @@ have no service life, and fails when leaving costs neither sunk
 investment nor partners.
 """
 
+from functools import cache
+
 import numpy as np
 import pytest
 
@@ -204,6 +206,17 @@ class _Always:
 # ------------------------------------------- the ISS club through 2014, 30 runs
 
 
+@cache
+def _club_survives(scenario: str, *overrides: tuple[str, object]) -> int:
+    """Seeds of 30 (root seed 0) in which ``club_survives_shocks`` passes.
+
+    Cached: the two tests below share the runs of each scenario as it is.
+    """
+    spec = load_scenario(scenario, dict(overrides))
+    shares = validate(spec, 30, ["club_survives_shocks"], workers=2, progress=False).shares
+    return round(30 * float(shares.pass_share.iloc[0]))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["iss_era", "full_history"])
 def test_the_station_club_survives_the_2014_shock_because_the_station_lasts(scenario):
@@ -217,13 +230,8 @@ def test_the_station_club_survives_the_2014_shock_because_the_station_lasts(scen
     # iss_era the tension the space age leaves, 0.13 rather than 0.4
     # west-east). Counted in seeds, the drop is at least a tenth of them (at
     # root seed 0 in iss_era 27 against 24, just that).
-    def passing(overrides):
-        spec = load_scenario(scenario, overrides)
-        shares = validate(spec, 30, ["club_survives_shocks"], workers=2, progress=False).shares
-        return round(30 * float(shares.pass_share.iloc[0]))
-
-    lasting = passing({})
-    once = passing({"missions.modular_station.service_life": 0})
+    lasting = _club_survives(scenario)
+    once = _club_survives(scenario, ("missions.modular_station.service_life", 0))
     assert lasting >= 0.75 * 30
     assert once <= lasting - 3
 
@@ -239,12 +247,7 @@ def test_the_station_club_holds_through_the_2014_suspension_on_what_leaving_cost
     # leaves the station it shares. Over 4 x 30 seeds: iss_era 93 % against
     # 8 %, full_history 83 % against 12 %. Before the suspension event the
     # same switch left 88 % and 68 %: the 2014 rise (to 0.2) tested nothing.
-    def passing(overrides):
-        spec = load_scenario(scenario, overrides)
-        shares = validate(spec, 30, ["club_survives_shocks"], workers=2, progress=False).shares
-        return round(30 * float(shares.pass_share.iloc[0]))
-
-    kept = passing({})
-    free = passing({"dynamics.sunk_cost": 0.0, "dynamics.lock_in": 0.0})
+    kept = _club_survives(scenario)
+    free = _club_survives(scenario, ("dynamics.sunk_cost", 0.0), ("dynamics.lock_in", 0.0))
     assert kept >= 0.75 * 30
     assert free <= kept / 2
