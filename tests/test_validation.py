@@ -61,6 +61,48 @@ def test_worse_terms_are_margins_in_each_agencys_own_utility():
     assert value == pytest.approx(0.75 - 0.5) and not passed
 
 
+def _shocked(missions: list[tuple], start_years: list[int] | None = None) -> RunView:
+    """NASA-Roscosmos tension jumps by 0.45 in 2014, with ``missions`` under way.
+
+    Each ``(kind, members, withdrawn, withdrawn_years)``, begun in 2010 unless
+    ``start_years`` says otherwise, ending in 2030.
+    """
+    starts = start_years or [2010] * len(missions)
+    pairs = pd.DataFrame(
+        {"year": [2013, 2014], "agency_a": "NASA", "agency_b": "Roscosmos", "tension": [0.2, 0.65]}
+    )
+    frame = pd.DataFrame(
+        [
+            (i, k, m, w, y, start, 2030, "ongoing", True)
+            for i, ((k, m, w, y), start) in enumerate(zip(missions, starts, strict=True))
+        ],
+        columns=["mission_id", "kind", "members", "withdrawn", "withdrawn_years",
+                 "start_year", "end_year", "outcome", "joint"],
+    )  # fmt: skip
+    empty = pd.DataFrame()
+    return RunView(0, 0, empty, empty, pairs, frame, load_scenario("iss_era"))
+
+
+def test_club_survives_shocks_asks_the_oldest_station_club_to_keep_the_pair():
+    station = ("modular_station", ["NASA", "Roscosmos", "ESA"], [], [])
+    probe = ("planetary_probe", ["NASA", "ESA"], ["Roscosmos"], [2014])
+    # a probe of three losing Roscosmos is not a station club: the station held
+    assert PATTERNS["club_survives_shocks"].check(_shocked([station, probe])) == (1.0, True)
+    left = ("modular_station", ["NASA", "ESA", "JAXA"], ["Roscosmos"], [2015])
+    young = _shocked([station, left], start_years=[2000, 2012])
+    assert PATTERNS["club_survives_shocks"].check(young) == (0.5, True)  # a young one broke
+    old = _shocked([station, left], start_years=[2012, 2000])
+    assert PATTERNS["club_survives_shocks"].check(old) == (0.5, False)  # the oldest broke
+    # leaving after the two years that follow the shock is not the shock's doing
+    late = ("modular_station", ["NASA", "ESA", "JAXA"], ["Roscosmos"], [2017])
+    assert PATTERNS["club_survives_shocks"].check(_shocked([late])) == (1.0, True)
+    # a station of two is a bilateral project, and no station club means nothing to score
+    value, passed = PATTERNS["club_survives_shocks"].check(
+        _shocked([("modular_station", ["NASA", "Roscosmos"], [], [])])
+    )
+    assert np.isnan(value) and not passed
+
+
 @pytest.mark.slow
 def test_calibration_is_the_same_serial_or_on_a_process_pool():
     kw = dict(n=2, replicates=2, patterns=["withdrawal_scars", "russia_worse_shares"], seed=3)

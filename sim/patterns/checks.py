@@ -22,6 +22,7 @@ from sim.patterns.view import (
     one_bloc,
     pair_tension,
     spans,
+    station_kinds,
     with_agency,
 )
 from sim.scenario import Scenario
@@ -255,48 +256,50 @@ def esa_most_central(run: RunView) -> tuple[float, bool]:
 
 
 def club_survives_shocks(run: RunView) -> tuple[float, bool]:
-    """Share of clubs (3+ members) under way at a tension shock that keep the shocked pair.
+    """Share of station clubs under way at a tension shock that keep the shocked pair.
 
-    A mission is exposed to a shock when both agencies of a pair whose tension
-    rose by ``SHOCK`` or more in one year are in it, and it began before.
-    It loses the pair when either of them leaves it, or it is cancelled, in
-    that year or the two after. Someone else leaving (a government cutting
-    its part at home) is not the shock's doing.
+    A station club is a joint mission of a station kind (:func:`station_kinds`)
+    with three or more members. It is exposed to a shock when both agencies of
+    a pair whose tension rose by ``SHOCK`` or more in one year are in it, and
+    it began before. It loses the pair when either of them leaves it, or it is
+    cancelled, in that year or the two after. Someone else leaving (a
+    government cutting its part at home) is not the shock's doing. Passes when
+    the oldest club exposed (the ISS, where there is one) keeps its pair: a
+    young club begun a year or two before the shock may break, as young
+    projects do.
     """
     p = run.pairs.sort_values(["agency_a", "agency_b", "year"])
     rise = p.groupby(["agency_a", "agency_b"]).tension.diff()
     shocks = p[rise >= SHOCK]
-    m = run.missions[run.missions.joint]
-    cancelled = m.outcome == "cancelled"
+    m = run.missions[run.missions.joint & run.missions.kind.isin(station_kinds(run.spec))]
+    who = everyone(m)
+    m = m[who.map(len) >= 3]
     rows = list(
         zip(
             m.mission_id,
-            everyone(m),
+            who[m.index],
             m.start_year,
             m.end_year,
-            cancelled,
+            m.outcome == "cancelled",
             m.withdrawn,
             m.withdrawn_years,
             strict=True,
         )
     )
-    exposed = {}  # mission -> (members, lost the shocked pair within 2 years)
+    exposed = {}  # station club -> (start year, lost the shocked pair within 2 years)
     for year, a, b in zip(shocks.year, shocks.agency_a, shocks.agency_b, strict=True):
-        for mission_id, who, start, end, ended, left, when in rows:
+        for mission_id, members, start, end, ended, left, when in rows:
             under_way = start < year and (pd.isna(end) or end >= year)
-            if mission_id in exposed or not under_way or a not in who or b not in who:
+            if mission_id in exposed or not under_way or a not in members or b not in members:
                 continue
             soon = range(year, year + 3)
-            lost = any(x in (a, b) and y in soon for x, y in zip(left, when, strict=True))
-            exposed[mission_id] = (len(who), lost or bool(ended and end in soon))
-    clubs = [lost for n, lost in exposed.values() if n >= 3]
-    pairs = [lost for n, lost in exposed.values() if n == 2]
-    if not clubs:
+            gone = any(x in (a, b) and y in soon for x, y in zip(left, when, strict=True))
+            exposed[mission_id] = (start, gone or bool(ended and end in soon))
+    if not exposed:
         return float("nan"), False
-    biggest = max((n, not lost) for n, lost in exposed.values())
-    survives = biggest[1]
-    rates_ok = not pairs or np.mean(pairs) >= np.mean(clubs)
-    return 1.0 - float(np.mean(clubs)), bool(survives and rates_ok)
+    _, oldest_lost = exposed[min(exposed, key=lambda k: (exposed[k][0], k))]
+    kept = 1.0 - float(np.mean([lost for _, lost in exposed.values()]))
+    return kept, not oldest_lost
 
 
 def two_blocs(run: RunView) -> tuple[float, bool]:

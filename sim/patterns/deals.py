@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.patterns.view import RunView, everyone
+from sim.patterns.view import RunView, everyone, station_kinds
 
 __all__ = [
     "SHUTTLE_GAP",
@@ -101,16 +101,8 @@ def crew_on_soyuz(run: RunView) -> tuple[float, bool]:
 
 def _stations(run: RunView):
     """Missions of a station kind a club can build (three or more partners, a station element)."""
-    kinds = run.spec.missions
-    stations = {
-        name
-        for name, k in kinds.items()
-        if k.max_partners >= 3
-        and k.elements
-        and any(e.domain == "station" for e in k.elements.values())
-    }
     m = _in_run(run)
-    return m[m.kind.isin(stations)]
+    return m[m.kind.isin(station_kinds(run.spec))]
 
 
 def station_club(run: RunView) -> tuple[float, bool]:

@@ -19,6 +19,7 @@ __all__ = [
     "pair_tension",
     "runs_of",
     "spans",
+    "station_kinds",
     "with_agency",
 ]
 
@@ -73,6 +74,17 @@ def everyone(missions: pd.DataFrame) -> pd.Series:
         index=missions.index,
         dtype=object,
     )
+
+
+def station_kinds(spec: Scenario) -> set[str]:
+    """Mission kinds a club can build a station of: three or more partners and a station element."""
+    return {
+        name
+        for name, kind in spec.missions.items()
+        if kind.max_partners >= 3
+        and kind.elements
+        and any(e.domain == "station" for e in kind.elements.values())
+    }
 
 
 def spans(missions: pd.DataFrame, blocs: dict[str, str], a: str, b: str) -> pd.Series:
