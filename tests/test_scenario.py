@@ -553,10 +553,11 @@ def test_a_scenario_without_bloc_labels_keeps_only_pairs_bans_and_agency_events(
     model = SpaceCooperationModel(
         load_scenario("artemis_vs_ilrs", {"relations.bloc_labels": False}), 0
     )
-    i, j, k = (model.index[n] for n in ("NASA", "CNSA", "KARI"))
-    assert labelled.relations.tension[k, j] == 0.75  # west/east by label
+    i, j, k = (model.index[n] for n in ("NASA", "CNSA", "TUA"))
+    assert labelled.relations.tension[k, j] == 0.6  # west/east by label
     assert model.relations.tension[k, j] == spec.relations.default_tension
     assert labelled.relations.trust[i, k] == 0.9 and model.relations.trust[i, k] == 0.5
-    assert model.relations.tension[i, model.index["Roscosmos"]] == 0.55  # a declared pair
+    assert model.relations.tension[i, model.index["Roscosmos"]] == 0.65  # a declared pair
+    assert model.relations.tension[model.index["JAXA"], j] == 0.7  # another
     assert set(model.bloc_names) == {"none"}
-    assert labelled.relations.tension[i, j] == 0.75 and model.relations.tension[i, j] == 0.3
+    assert labelled.relations.tension[i, j] == 0.6 and model.relations.tension[i, j] == 0.3

@@ -178,20 +178,12 @@ def test_yearly_tension_follows_structural_events_only(write_yaml):
     assert ab[2002] == pytest.approx(max(start - 0.5, 0.0))
 
 
-#: The files whose tension is reconciled. artemis_vs_ilrs is not yet: its
-#: blocs are alliances with China in the east (docs/ODD.md 7.24), and its
-#: 2020 values (west-east 0.75 after Crimea; NASA-Roscosmos 0.55) are above
-#: what the path of iss_era and full_history leaves (docs/ODD.md, Known
-#: limitations 15).
-RECONCILED = ("cold_war", "detente", "iss_era", "full_history")
-
-
 @pytest.fixture(scope="module")
 def tensions():
-    return {name: yearly_tension(load_scenario(name)) for name in RECONCILED}
+    return {name: yearly_tension(load_scenario(name)) for name in BUNDLED}
 
 
-@pytest.mark.parametrize("first, second", list(combinations(RECONCILED, 2)))
+@pytest.mark.parametrize("first, second", list(combinations(BUNDLED, 2)))
 def test_a_pair_has_one_lasting_tension_a_year_across_scenarios(tensions, first, second):
     # A later era file starts from the tension the earlier files' events leave
     # (detente's west-east 0.6 in 1969 is cold_war's 0.9 after two treaties

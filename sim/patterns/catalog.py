@@ -329,17 +329,16 @@ PATTERNS: dict[str, Pattern] = {
         Pattern(
             name="club_survives_shocks",
             claim="The ISS club survives shocks that end bilateral projects.",
-            tolerance=f"over the missions under way with a pair whose tension jumps by >= {SHOCK}: "
-            "the largest keeps both agencies of the pair (neither leaves, it is not cancelled) "
-            "for 2 years, and two-member ones lose the pair at least as often as those of 3 "
-            "or more",
+            tolerance=f"over the station clubs (a station kind, three or more members) under "
+            f"way when the tension of two of their members jumps by >= {SHOCK} in a year: the "
+            "oldest keeps both (neither leaves, it is not cancelled) for 2 years",
             mechanism="sunk cost (tolerance + 0.5 x share paid), carried from term to term of a "
             "station in service (service_life), and the partners a leaver lets down (+ lock_in "
             "per partner beyond the first) keep a long, many-member programme together when a "
-            "young bilateral project is not worth the tension",
+            "young project is not worth the tension",
             required=0.8,
             check=club_survives_shocks,
-            value_label="share of clubs (3+ members) under way at a shock that keep the pair",
+            value_label="share of the station clubs under way at a shock that keep the pair",
             off=Switch(
                 "artemis_vs_ilrs",
                 (("dynamics.lock_in", 0.0),),
@@ -354,10 +353,11 @@ PATTERNS: dict[str, Pattern] = {
             "labels: normalised modularity (Newman's assortativity of the partition) >= 0.5, "
             "NASA and CNSA in different communities, NASA's larger, and >= 1 agency with "
             "partners in both",
-            mechanism="an input more than a rule: tension between the US treaty allies and "
-            "China-Russia (0.75, above every tolerance; alliances, not the clubs), with the "
-            "NASA-CNSA ban; the unaligned pick a club by pair relations and the clubs the "
-            "leads build; given no bloc labels the blocs do not emerge (ODD 7.24)",
+            mechanism="a door shuts where a pair's tension passes either tolerance (7.3): "
+            "the tension the events of 2012-2018 leave between China and the US allies (0.6-0.7, "
+            "above CNSA's 0.5), the 2022 sanctions between Russia and the West, and the "
+            "NASA-CNSA ban; the unaligned pick a club by pair relations and the clubs the leads "
+            "build. It holds without bloc labels (ODD 7.24)",
             required=0.5,
             check=two_blocs,
             value_label="normalised modularity of the 2021-on joint-mission network",
@@ -365,8 +365,8 @@ PATTERNS: dict[str, Pattern] = {
             agencies=("NASA", "CNSA"),
             off=Switch(
                 "artemis_vs_ilrs",
-                (("relations.bloc_labels", False),),
-                "no bloc labels: tension and trust by pair only, no bloc events",
+                (("negotiation.political_cost", 0.0), ("agencies.*.tolerance", 1.0)),
+                "tension has no effect: no political cost, every tolerance 1",
             ),
         ),
         Pattern(
@@ -430,16 +430,13 @@ PATTERNS: dict[str, Pattern] = {
             "(or a station's term begun then), has Roscosmos building an element NASA cannot "
             "(crew transport)",
             mechanism="crew transport is a critical element: only a member able to build it "
-            "can, and without one the mission cannot fly (negotiation.weakest_link)",
+            "builds it, and without one a new mission cannot fly (negotiation.weakest_link); "
+            "most of NASA's crewed missions in the gap are terms of the station club, whose "
+            "crew transport Roscosmos builds as the only member able to (ODD 4.3: no switch)",
             required=0.9,
             check=crew_on_soyuz,
             value_label="NASA crewed missions begun in the Shuttle gap",
             agencies=("NASA", "Roscosmos"),
-            off=Switch(
-                "iss_era",
-                (("negotiation.weakest_link", False),),
-                "no weakest link: crew transport averaged with the other domains",
-            ),
         ),
         Pattern(
             name="station_club",
