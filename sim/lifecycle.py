@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.domestic import cut_chance, defended, foreign_partners
+from sim.elements import build_fit
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
@@ -50,6 +51,7 @@ __all__ = [
     "settle",
     "start",
     "start_under_way",
+    "take_over",
     "transfer",
     "withdraw",
     "withdraw_over_budget",
@@ -130,7 +132,7 @@ def start_under_way(
         members = [world.index[name] for name in uw.members]
         shares = np.asarray(uw.shares or [1.0 / len(members)] * len(members), float)
         elapsed = scenario.start_year - uw.started
-        plan, fit = as_built(world, members, kind)
+        plan, fit = as_built(world, members, kind, params.weakest_link)
         builder = plan.builder if plan is not None else np.zeros(len(kind.elements.names), int)
         cov = plan.quality if plan is not None else 0.0
         mission = Mission(
@@ -350,7 +352,8 @@ def withdraw(world: World, mission: Mission, leaver: int, params: LifecycleParam
     viable = (
         bool(others)
         and shares.sum() > 0
-        and build_quality(world, others, mission.proposal.kind) >= params.min_coverage
+        and build_quality(world, others, mission.proposal.kind, params.weakest_link)
+        >= params.min_coverage
     )
     if viable and mission.in_service_from is not None:  # operations: its part stops
         mission.cost -= unpaid
@@ -435,7 +438,7 @@ def renew(world: World, mission: Mission, params: LifecycleParams) -> bool:
     stands as completed. Returns whether it was renewed.
     """
     kind = mission.proposal.kind
-    plan, fit = as_built(world, mission.members, kind)
+    plan, fit = as_built(world, mission.members, kind, params.weakest_link)
     if plan is None or plan.quality < params.min_coverage:
         return False
     if mission.in_service_from is None:
@@ -454,6 +457,75 @@ def renew(world: World, mission: Mission, params: LifecycleParams) -> bool:
     mission.coverage = plan.quality
     mission.success_chance = success_chance(plan.quality, kind.risk, params.success_exponent)
     return True
+
+
+def take_over(world: World, params: LifecycleParams) -> None:
+    """A critical element whose builder can no longer build it passes to a member that can.
+
+    The weakest link binds a mission under way as it binds a new one (docs/
+    ODD.md 7.2, 7.18): when a member's capability falls below what a critical
+    element needs (the Shuttle retired in July 2011), the best member able to
+    build it (the cheapest among equals) builds it from then on, and the
+    member that built it keeps paying its part: NASA bought its crews' seats
+    on Soyuz (US$ 3.9 bn for 70 seats, 2006-2020; NASA OIG IG-20-005, 2019).
+    With no member able, a station in service cannot be run: its term ends
+    this year, what was still due for the rest of it is dropped, and it is
+    retired (:func:`renew`), as the ISS would have been de-crewed without
+    Soyuz after Columbia (2003) or the Progress M-12M loss (Aug 2011). A
+    mission still being built flies on, and fails at its end (7.13).
+
+    A mission whose builders moved counts who depends on whom again
+    (``depends_on``, the ``missions`` table's); the ``agencies`` table's
+    yearly ``depends_on`` counts it from what each member can do each year
+    (:func:`sim.metrics.depends_now`), so NASA depends on Roscosmos from 2011
+    also where Roscosmos flew the crews already. Off with the weakest link
+    (``negotiation.weakest_link: false``): who builds what stays as planned
+    until the next term.
+    """
+    if not params.weakest_link:
+        return
+    for mission in world.ongoing:
+        elements = mission.proposal.kind.elements
+        if len(mission.builders) != len(elements.names):
+            continue
+        members = mission.members
+        fit = build_fit(world.capabilities[members], elements)
+        able = fit >= 1.0 - 1e-9
+        place = {agency: k for k, agency in enumerate(members)}
+        builder = np.array([place.get(b, -1) for b in mission.builders])
+        moved = False
+        for e in np.flatnonzero(elements.critical):
+            k = builder[e]
+            if k < 0 or able[k, e]:
+                continue  # built by a member able to, or by one that left
+            if not able[:, e].any():
+                if mission.in_service_from is not None:
+                    _end_term(mission)
+                continue
+            builder[e] = min(
+                np.flatnonzero(able[:, e]),
+                key=lambda j: (world.agencies[members[j]].cost_factor, j),
+            )
+            moved = True
+        if not moved:
+            continue
+        kept = builder >= 0  # elements built by a member that left depend on nobody here
+        mission.builders = tuple(
+            members[b] if b >= 0 else old for b, old in zip(builder, mission.builders, strict=True)
+        )
+        mission.depends_on = depends_on(members, builder[kept], fit[:, kept])
+
+
+def _end_term(mission: Mission) -> None:
+    """End a station's term this year: this year's part is paid, the rest dropped."""
+    if mission.years_left <= 1:
+        return
+    yearly = mission.yearly_payments()
+    dropped = float((mission.shares * mission.cost - mission.paid).clip(min=0.0).sum())
+    dropped -= float(yearly.sum())
+    mission.cost -= dropped
+    mission.shares = (mission.paid + yearly) / mission.cost
+    mission.years_left = 1
 
 
 def settle(world: World) -> None:
@@ -475,7 +547,7 @@ def complete(
     """
     members = mission.members
     kind = mission.proposal.kind
-    cov = build_quality(world, members, kind)
+    cov = build_quality(world, members, kind, params.weakest_link)
     chance = success_chance(cov, kind.risk, params.success_exponent)
     success = rng.random() < chance
     mission.outcome = Outcome.SUCCESS if success else Outcome.FAILURE

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.elements import build_fit
+from sim.scenario.schema import DOMAINS
+
 __all__ = [
     "AGENCY_COLUMNS",
     "PAIR_COLUMNS",
@@ -216,14 +219,39 @@ AGENCY_COLUMNS = [
     "solo_missions",
     "joint_missions",
     "support",
+    "depends_on",
 ]
 PAIR_COLUMNS = ["year", "agency_a", "agency_b", "joint_missions", "tension", "trust"]
+
+
+def depends_now(world) -> list[list[str]]:
+    """Per agency, whom it depends on for what in the missions under way (docs/ODD.md 7.18).
+
+    ``"Roscosmos (crew)"``: a partner builds an element of that domain that
+    the agency, as it is now, could not build itself (build fit under one).
+    Who builds what is planned at the start and at each renewal, and a
+    critical element passes to an able member when its builder can no longer
+    build it (``lifecycle.take_over``): NASA on Roscosmos for crew from the
+    Shuttle's retirement in 2011. A partner that left builds nothing here.
+    """
+    out: list[set[str]] = [set() for _ in world.agencies]
+    for m in world.ongoing:
+        elements = m.proposal.kind.elements
+        if len(m.builders) != len(elements.names) or len(m.members) < 2:
+            continue
+        fit = build_fit(world.capabilities[m.members], elements)
+        for k, member in enumerate(m.members):
+            for e, b in enumerate(m.builders):
+                if b != member and b in m.members and fit[k, e] < 1.0 - 1e-9:
+                    out[member].add(f"{world.agencies[b].name} ({DOMAINS[elements.domain[e]]})")
+    return [sorted(names) for names in out]
 
 
 def record_tables(model) -> None:
     """Append this year's rows of the ``agencies`` and ``pairs`` tables."""
     dc = model.datacollector
     adj = partnership_network(model)
+    relies = depends_now(model)
     for a in model.agencies:
         if not model.active[a.index]:
             continue
@@ -242,6 +270,7 @@ def record_tables(model) -> None:
                 "solo_missions": a.solo_started,
                 "joint_missions": a.joint_started,
                 "support": a.support,
+                "depends_on": relies[a.index],
             },
         )
     rel = model.relations

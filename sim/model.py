@@ -98,6 +98,7 @@ class SpaceCooperationModel(mesa.Model):
         self._new_year()
         self._move_support()
         self._apply_events()
+        lifecycle.take_over(self, self.params)
         self._update_budgets()
         self._negotiate_proposals()
         lifecycle.withdraw_over_tension(self, self.params)
@@ -201,7 +202,10 @@ class SpaceCooperationModel(mesa.Model):
         rivalries = self.spec.dynamics.rivalry * rivalry(
             self.relations.tension, budgets, self.active
         )
-        alone = [lifecycle.build_quality(self, [p.lead], p.kind) for p in proposals]
+        alone = [
+            lifecycle.build_quality(self, [p.lead], p.kind, self.params.weakest_link)
+            for p in proposals
+        ]
         price = price_of_points(
             proposals,
             alone,

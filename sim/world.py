@@ -59,6 +59,7 @@ class LifecycleParams:
     cancellation_hazard: float
     commitment_protection: float
     flagship_defence: bool
+    weakest_link: bool
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
@@ -81,6 +82,7 @@ class LifecycleParams:
             cancellation_hazard=dyn.cancellation_hazard,
             commitment_protection=dyn.commitment_protection,
             flagship_defence=dyn.flagship_defence,
+            weakest_link=neg.weakest_link,
         )
 
 
@@ -108,19 +110,31 @@ class World(Protocol):
 
 
 def as_built(
-    world: World, members: list[int], kind: MissionKind
+    world: World, members: list[int], kind: MissionKind, weakest_link: bool = True
 ) -> tuple[Assignment | None, np.ndarray]:
     """Who of ``members``, as they are now, would build each element, and their build fit.
 
     Money is not asked and nobody has to build anything: this judges a
     coalition already flying (or declared under way), not a deal.
+    ``weakest_link`` false (the mechanism switched off) lets a member unable
+    to build a critical element build it.
     """
     fit = build_fit(world.capabilities[members], kind.elements)
     money = np.full(len(members), np.inf)
-    return assign(fit, kind.elements, money, kind.cost, every_member_builds=False), fit
+    plan = assign(
+        fit,
+        kind.elements,
+        money,
+        kind.cost,
+        weakest_link=weakest_link,
+        every_member_builds=False,
+    )
+    return plan, fit
 
 
-def build_quality(world: World, members: list[int], kind: MissionKind) -> float:
+def build_quality(
+    world: World, members: list[int], kind: MissionKind, weakest_link: bool = True
+) -> float:
     """How well ``members`` as they are now build ``kind``'s elements (0 when they cannot)."""
-    plan, _ = as_built(world, members, kind)
+    plan, _ = as_built(world, members, kind, weakest_link)
     return plan.quality if plan is not None else 0.0

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import SpaceCooperationModel, load_scenario
+from sim import SpaceCooperationModel, load_scenario, metrics
 from sim import lifecycle as lc
 from sim.mission import Mission, Outcome, Proposal
 from sim.negotiation import Agreement, Deal
@@ -367,3 +367,50 @@ def test_a_ban_stops_the_transfer(world, params):
     caps = world.capabilities.copy()
     lc.transfer(world, mission, params)
     np.testing.assert_array_equal(world.capabilities, caps)
+
+
+def _lose_launch(world, agency: int) -> None:
+    """A capability loss, as the Shuttle's retirement: ``agency`` can no longer launch."""
+    world.capabilities[agency, DOMAINS.index("launch")] = 0.2
+
+
+def test_a_critical_element_passes_to_an_able_member_when_its_builder_loses_it(world, params):
+    mission = fly(world, [0, 1])  # A launches, B builds the robotics
+    assert mission.builders == (0, 1)
+    _lose_launch(world, 0)
+    lc.take_over(world, params)
+    assert mission.builders == (1, 1)  # B launches now, as Soyuz flew NASA's crews
+    assert mission.depends_on == [[1], []]  # A depends on B, B on nobody
+    assert metrics.depends_now(world)[:2] == [["B (launch)"], []]
+    assert mission.shares.tolist() == [0.5, 0.5]  # A keeps paying its part: it buys the launch
+
+
+def test_without_the_weakest_link_the_plan_stands_when_a_builder_loses_it(world, params):
+    mission = fly(world, [0, 1])
+    _lose_launch(world, 0)
+    lc.take_over(world, replace(params, weakest_link=False))
+    assert mission.builders == (0, 1)
+    assert metrics.depends_now(world)[:2] == [[], []]  # A builds it: nobody to depend on
+
+
+def test_a_station_nobody_can_launch_any_more_ends_its_term_and_is_retired(world, params):
+    mission = fly(world, [0, 2], years_left=5, cost=10.0)  # A launches; C cannot
+    mission.in_service_from = 1998
+    mission.paid = np.array([2.0, 2.0])
+    due = mission.yearly_payments()
+    _lose_launch(world, 0)
+    lc.take_over(world, params)
+    assert mission.builders == (0, 2) and mission.years_left == 1
+    assert mission.yearly_payments() == pytest.approx(due)  # this year's part, the rest dropped
+    assert mission.shares.sum() == pytest.approx(1.0)
+    lc.pay(world)
+    assert mission.paid.sum() == pytest.approx(mission.cost)
+    assert not lc.renew(world, mission, params)  # nobody can launch it: retired
+
+
+def test_a_mission_still_being_built_flies_on_when_nobody_can_launch_it(world, params):
+    mission = fly(world, [0, 2], years_left=5)
+    _lose_launch(world, 0)
+    lc.take_over(world, params)
+    assert mission.years_left == 5 and mission.builders == (0, 2)
+    assert lc.build_quality(world, [0, 2], mission.proposal.kind) == 0.0  # it will fail

@@ -70,6 +70,7 @@ def test_tables_have_the_documented_columns():
         "solo_missions",
         "joint_missions",
         "support",
+        "depends_on",
     ]
     assert list(r.pairs.columns) == [
         "year",

@@ -424,19 +424,25 @@ PATTERNS: dict[str, Pattern] = {
         ),
         Pattern(
             name="crew_on_soyuz",
-            claim=f"After the Shuttle's retirement NASA's crewed missions depend on Soyuz "
-            f"until Crew Dragon ({SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}).",
-            tolerance=f"every crewed mission NASA flies, begun {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]} "
-            "(or a station's term begun then), has Roscosmos building an element NASA cannot "
-            "(crew transport)",
-            mechanism="crew transport is a critical element: only a member able to build it "
-            "builds it, and without one a new mission cannot fly (negotiation.weakest_link); "
-            "most of NASA's crewed missions in the gap are terms of the station club, whose "
-            "crew transport Roscosmos builds as the only member able to (ODD 4.3: no switch)",
+            claim=f"After the Shuttle's retirement NASA's crews fly on Soyuz until Crew Dragon "
+            f"({SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]}).",
+            tolerance=f"in every year of {SHUTTLE_GAP[0]}-{SHUTTLE_GAP[1]} NASA is in a crewed "
+            "mission under way, it depends on Roscosmos for crew, and every crewed mission or "
+            "station term NASA begins then has Roscosmos in it; NASA flies crew in one year at "
+            "least",
+            mechanism="crew transport is a critical element (the weakest link): only a member "
+            "able to build it builds it, at the start, at each renewal and, when its builder "
+            "loses the ability (the Shuttle), under way; a station nobody can crew is retired "
+            "(negotiation.weakest_link; lifecycle.take_over)",
             required=0.9,
             check=crew_on_soyuz,
-            value_label="NASA crewed missions begun in the Shuttle gap",
+            value_label="years of the gap NASA's crews fly on Soyuz",
             agencies=("NASA", "Roscosmos"),
+            off=Switch(
+                "iss_era",
+                (("negotiation.weakest_link", False),),
+                "no weakest link: a member unable to build crew transport may build it",
+            ),
         ),
         Pattern(
             name="station_club",

@@ -84,19 +84,44 @@ def _needs_crew(run: RunView) -> set[str]:
 
 
 def crew_on_soyuz(run: RunView) -> tuple[float, bool]:
-    """NASA's crewed missions planned in the Shuttle gap; passes when each depends on Roscosmos.
+    """Years of the Shuttle gap NASA's crews fly on Soyuz; passes when every such year does.
 
-    Planned there: begun in the gap, or a station whose term was renewed in
-    it (who flies the crews is planned again each term: ``term_from``).
-    NASA's missions are those it stays in: one it left (a cut at home) flies
-    without it, and its dependence leaves with it.
+    A year counts when NASA is a member of a mission that needs crew under
+    way at the year's end. The run passes when in each such year NASA depends
+    on Roscosmos for crew (the ``agencies`` table's ``depends_on``), there is
+    at least one (a run where NASA flies no crew in the gap has nothing to
+    show), and every crewed mission or station term NASA begins in the gap
+    has Roscosmos in it: NASA planned no crewed flight without Soyuz.
     """
-    m = _in_run(run)
     first, last = SHUTTLE_GAP
-    gap = m[m.kind.isin(_needs_crew(run)) & m.term_from.between(first, last)]
-    gap = gap[gap.members.map(lambda x: "NASA" in x).astype(bool)]
-    on_soyuz = gap.depends_on.map(lambda d: "NASA:Roscosmos" in d)
-    return float(len(gap)), bool(on_soyuz.all())
+    m = run.missions
+    crewed = m[m.kind.isin(_needs_crew(run))]
+    nasa = run.agencies[run.agencies.agency == "NASA"].set_index("year").depends_on
+    flown = on_soyuz = 0
+    for year in range(first, last + 1):
+        if any(
+            row.start_year <= year
+            and (pd.isna(row.end_year) or row.end_year > year)  # under way at the year's end
+            and _member_in(row, "NASA", year)
+            for row in crewed.itertuples()
+        ):
+            flown += 1
+            on_soyuz += year in nasa.index and "Roscosmos (crew)" in nasa.loc[year]
+    planned = [
+        _member_in(row, "Roscosmos", row.term_from)
+        for row in crewed[crewed.term_from.between(first, last)].itertuples()
+        if _member_in(row, "NASA", row.term_from)
+    ]
+    return float(on_soyuz), flown > 0 and on_soyuz == flown and all(planned)
+
+
+def _member_in(row, agency: str, year: int) -> bool:
+    """Whether ``agency`` was a member of the mission ``row`` at the end of ``year``."""
+    if agency in row.members:
+        return True
+    return any(
+        a == agency and y > year for a, y in zip(row.withdrawn, row.withdrawn_years, strict=True)
+    )
 
 
 def _stations(run: RunView):
