@@ -45,11 +45,20 @@ def test_pair_masks():
     one_vs_bloc = TensionEvent(year=2000, agencies=["D"], blocs=["west"], delta=0.1)
     mask = pair_mask(one_vs_bloc, index, blocs)
     assert mask[3, 0] and mask[3, 1] and mask.sum() == 4
+    # sanctions: one agency against a list, not the pairs within the list
+    sanctions = TensionEvent(year=2000, agencies=["C"], against=["A", "D"], delta=0.1)
+    mask = pair_mask(sanctions, index, blocs)
+    assert mask[2, 0] and mask[0, 2] and mask[2, 3] and mask.sum() == 4
+    assert not mask[0, 3]  # A and D, both sanctioning, are not set against each other
 
 
 def test_a_tension_event_must_name_a_pair():
     with pytest.raises(ValidationError, match="two or more agencies"):
         TensionEvent(year=2000, agencies=["A"], delta=0.1)
+    with pytest.raises(ValidationError, match="'against' takes 'agencies'"):
+        TensionEvent(year=2000, against=["A", "B"], delta=0.1)
+    with pytest.raises(ValidationError, match="and no blocs"):
+        TensionEvent(year=2000, agencies=["A"], blocs=["west"], against=["B"], delta=0.1)
 
 
 def test_shuttle_retirement_lowers_nasa_crew_capability_until_crew_dragon():

@@ -100,6 +100,13 @@ BAD_CASES = [
         "south",
     ),
     (
+        "blocs: [west, east]",
+        "agencies: [A], against: [B, Z]",
+        "events[0].against[1]",
+        "unknown agency 'Z'",
+        "against: [B, Z]",
+    ),
+    (
         "    max_partners: 1",
         "    max_partners: one",
         "missions.probe.max_partners",

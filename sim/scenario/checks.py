@@ -98,6 +98,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[Path_, str]]:
                     bad.append((("relations", section, key), f"unknown bloc {part!r}"))
     references = (
         ("agencies", names, "agency"),
+        ("against", names, "agency"),
         ("blocs", blocs, "bloc"),
         ("missions", set(sc.missions), "mission kind"),
     )
@@ -230,7 +231,10 @@ def _workload_checks(sc: Scenario) -> list[tuple[Path_, str]]:
             if kind.max_partners > MAX_SHAPLEY_PARTNERS:
                 msg = f"at most {MAX_SHAPLEY_PARTNERS} with cost_sharing_rule shapley"
                 bad.append((("missions", name, "max_partners"), msg))
-    if any(a not in sc.agencies for ev in sc.events for a in getattr(ev, "agencies", ())):
+    named = (
+        a for ev in sc.events for field in ("agencies", "against") for a in getattr(ev, field, ())
+    )
+    if any(a not in sc.agencies for a in named):
         return bad  # an unknown agency is reported already
     expected = expected_proposals(sc)
     if expected > MAX_PROPOSALS:

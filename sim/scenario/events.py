@@ -102,8 +102,10 @@ class TensionEvent(_Event):
 
     On the pairs named: all pairs among ``agencies``; or, with one agency and
     ``blocs``, that agency against the members of those blocs; or, with
-    ``blocs`` alone, the pairs across two blocs (within one bloc). See
-    :func:`pair_mask`. A crisis is a shock: tension then drifts back to its
+    ``against``, each of ``agencies`` against each of those agencies (the
+    2022 sanctions: Roscosmos against the agencies whose states imposed
+    them); or, with ``blocs`` alone, the pairs across two blocs (within one
+    bloc). See :func:`pair_mask`. A crisis is a shock: tension then drifts back to its
     baseline (``dynamics.tension_drift`` a year). A ``structural`` event (a
     treaty, sanctions, an agreement) moves the baseline too, and stays.
     """
@@ -111,6 +113,13 @@ class TensionEvent(_Event):
     kind: Literal["tension"] = "tension"
     agencies: list[str] = Field(default_factory=list)
     blocs: list[str] = Field(default_factory=list)
+    against: list[str] = Field(
+        default_factory=list,
+        description=(
+            "agencies each of 'agencies' is set against, pair by pair (sanctions by a list "
+            "of states); the pairs among them are not touched"
+        ),
+    )
     delta: Delta
     trust_delta: Delta | None = None
     structural: bool = Field(
@@ -123,7 +132,9 @@ class TensionEvent(_Event):
 
     @model_validator(mode="after")
     def _names_pairs(self) -> TensionEvent:
-        if not (len(self.agencies) >= 2 or self.blocs):
+        if self.against and (not self.agencies or self.blocs):
+            raise ValueError("'against' takes 'agencies' to set against it, and no blocs")
+        if not (len(self.agencies) >= 2 or self.blocs or self.against):
             raise ValueError("a tension event names two or more agencies, or blocs")
         return self
 
@@ -359,7 +370,12 @@ def pair_mask(event: TensionEvent, index: dict[str, int], blocs: np.ndarray) -> 
     n = len(blocs)
     in_agencies = np.zeros(n, bool)
     in_agencies[[index[a] for a in event.agencies]] = True
-    if event.agencies and event.blocs:
+    if event.against:
+        other = np.zeros(n, bool)
+        other[[index[a] for a in event.against]] = True
+        mask = np.outer(in_agencies, other)
+        mask |= mask.T
+    elif event.agencies and event.blocs:
         other = np.isin(blocs, event.blocs)
         mask = np.outer(in_agencies, other)
         mask |= mask.T
