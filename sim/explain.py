@@ -236,7 +236,11 @@ def _moved_event(
     if "agencies" in d:
         kept = [names[x] for x in d["agencies"] if x in names]
         whole = len(kept) == len(d["agencies"])
-        if event.kind in ("ban", "lift_ban") or (event.kind == "tension" and d["blocs"]):
+        if d.get("against"):  # one side against the other: each keeps who has a place here
+            d["against"] = [names[x] for x in d["against"] if x in names]
+            if not (kept and d["against"]):
+                return None
+        elif event.kind in ("ban", "lift_ban") or (event.kind == "tension" and d["blocs"]):
             if not whole:
                 return None
         elif len(kept) < (2 if event.kind == "tension" else 1):
