@@ -198,6 +198,43 @@ def test_a_pair_has_one_lasting_tension_a_year_across_scenarios(tensions, first,
     assert not off, f"{len(off)} tensions disagree, e.g.\n" + "\n".join(off[:10])
 
 
+@pytest.mark.slow  # thirty runs of the whole space age
+def test_artemis_starts_with_the_trust_full_history_leaves_in_2020():
+    # Trust is an outcome of full_history (joint work, withdrawals, events) and an
+    # input of artemis_vs_ilrs, which starts 2020 where the space age leaves it:
+    # the mean over full_history's seeds 0-29 at the end of 2019, rounded to 0.05,
+    # for every pair with Roscosmos or China's programme (CNSA standing for CMSA).
+    # Within 0.05 of it: the rounding, and a little room for a model change; one
+    # that moves trust further makes artemis_vs_ilrs stale, here. (Means, not
+    # medians: where half the runs have flown together and half have not, a median
+    # jumps by 0.1 from one set of seeds to another, a mean by half that.)
+    from sim import run
+
+    spec = load_scenario("full_history")
+    pairs = [run(spec, seed=s).pairs for s in range(30)]
+    end = [p[p.year == 2019] for p in pairs]
+    means = (
+        np.mean(
+            [p.set_index(["agency_a", "agency_b"]).trust for p in end],
+            axis=0,
+        ),
+        end[0].set_index(["agency_a", "agency_b"]).index,
+    )
+    model = SpaceCooperationModel(load_scenario("artemis_vs_ilrs"), rng=0)
+    trust = model.relations.trust
+    off = []
+    for mean, (a, b) in zip(*means, strict=True):
+        if not {a, b} & {"Roscosmos", "CNSA"}:
+            continue
+        for x in ("CMSA", a) if a == "CNSA" else (a,):
+            for y in ("CMSA", b) if b == "CNSA" else (b,):
+                if x in model.index and y in model.index:
+                    declared = float(trust[model.index[x], model.index[y]])
+                    if abs(declared - mean) > 0.05:
+                        off.append(f"{x}-{y}: {declared:.2f} declared, mean {mean:.3f}")
+    assert not off, "artemis_vs_ilrs's trust is not full_history's:\n" + "\n".join(off)
+
+
 @pytest.mark.parametrize("name", ["iss_era", "full_history"])
 def test_nasas_2014_suspension_shuts_its_door_to_roscosmos_for_one_year(name, monkeypatch):
     # A crisis is sized by what the record says it shut (docs/ODD.md, section

@@ -125,13 +125,13 @@ def test_patterns_documented_as_lost_still_fail(
 
 def test_the_two_clubs_have_a_community_structure_in_almost_every_run(clubs):
     # Normalised modularity (ODD 7.24): ties across the communities are at most half
-    # what chance would give in 23 of 30 runs (median 0.64), even where the pattern
-    # misses on NASA's community or a bridge. 27 of 30 (median 0.67) while NASA began
-    # a new Gateway every term or two (3.3 a run), each one a fresh set of ties among
-    # the US allies; 29 and 0.77 with the club labels of before. With tension of no
-    # effect the median is 0.29 (ODD 4.3).
+    # what chance would give in 26 of 30 runs (median 0.76), even where the pattern
+    # misses on NASA's community or a bridge; 27 of 30 (median 0.67) before the
+    # Gateway served term after term and artemis_vs_ilrs took full_history's trust
+    # of 2020, 29 and 0.77 with the club labels of before. With tension of no effect
+    # the median is 0.3 (ODD 4.3).
     blocs = clubs.results[clubs.results.pattern == "two_blocs"]
-    assert (blocs.value >= 0.5).mean() >= 0.7 and blocs.value.median() >= 0.6
+    assert (blocs.value >= 0.5).mean() >= 0.8 and blocs.value.median() >= 0.6
 
 
 def test_full_history_declares_every_pattern_about_its_period():
