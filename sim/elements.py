@@ -49,7 +49,7 @@ from scipy.optimize import linear_sum_assignment
 if TYPE_CHECKING:
     from sim.scenario.schema import ElementSpec
 
-__all__ = ["CRITICAL_DOMAINS", "Assignment", "Elements", "assign", "build_fit"]
+__all__ = ["CRITICAL_DOMAINS", "Assignment", "Elements", "assign", "build_fit", "can_build"]
 
 #: Domains whose element is critical when elements are derived from ``requires``:
 #: a mission cannot fly without a launch, crew transport or a link home.
@@ -120,6 +120,11 @@ class Elements:
 def build_fit(capabilities: np.ndarray, elements: Elements) -> np.ndarray:
     """How well each agency builds each element: ``min(capability / level, 1)``, shape (n, E)."""
     return np.minimum(capabilities[:, elements.domain] / elements.level, 1.0)
+
+
+def can_build(fit: np.ndarray) -> np.ndarray:
+    """Where a build fit is full: the agency can build the element (a weakest link's test)."""
+    return fit >= 1.0 - _EPS
 
 
 @dataclass(frozen=True, slots=True)

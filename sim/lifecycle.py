@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.domestic import cut_chance, defended, foreign_partners
-from sim.elements import build_fit
+from sim.elements import build_fit, can_build
 from sim.mission import Mission, MissionKind, Outcome, Proposal
 from sim.policy import EMERGING_CAPABILITY
 from sim.valuation import depends_on, success_chance
@@ -490,7 +490,7 @@ def take_over(world: World, params: LifecycleParams) -> None:
             continue
         members = mission.members
         fit = build_fit(world.capabilities[members], elements)
-        able = fit >= 1.0 - 1e-9
+        able = can_build(fit)
         place = {agency: k for k, agency in enumerate(members)}
         builder = np.array([place.get(b, -1) for b in mission.builders])
         moved = False

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.elements import build_fit
-from sim.scenario.schema import DOMAINS
+from sim.elements import build_fit, can_build
+from sim.scenario import DOMAINS
 
 __all__ = [
     "AGENCY_COLUMNS",
@@ -239,10 +239,10 @@ def depends_now(world) -> list[list[str]]:
         elements = m.proposal.kind.elements
         if len(m.builders) != len(elements.names) or len(m.members) < 2:
             continue
-        fit = build_fit(world.capabilities[m.members], elements)
+        able = can_build(build_fit(world.capabilities[m.members], elements))
         for k, member in enumerate(m.members):
             for e, b in enumerate(m.builders):
-                if b != member and b in m.members and fit[k, e] < 1.0 - 1e-9:
+                if b != member and b in m.members and not able[k, e]:
                     out[member].add(f"{world.agencies[b].name} ({DOMAINS[elements.domain[e]]})")
     return [sorted(names) for names in out]
 

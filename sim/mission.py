@@ -113,7 +113,7 @@ class Mission:
     years_left: int
     values: np.ndarray  # money-equivalent value to each member at agreement
     subsidy: float = 0.0  # paid by the funding pool at the start, not part of ``cost``
-    # per member: planned at agreement and each renewal, counted again each year (take_over)
+    # per member: planned at agreement and each renewal, again when a builder is taken over
     depends_on: list[list[int]] = field(default_factory=list)
     rights: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per member, at agreement
     builders: tuple[int, ...] = ()  # the agency building each element of the kind

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.domestic import cut_chance, foreign_partners, survival
-from sim.elements import Assignment, assign
+from sim.elements import Assignment, assign, can_build
 from sim.mission import Proposal
 from sim.terms import NegotiationTable, Terms
 
@@ -113,7 +113,7 @@ def depends_on(members: list[int], builder: np.ndarray, fit: np.ndarray) -> list
     """
     out = []
     for k in range(len(members)):
-        lacks = (builder != k) & (fit[k] < 1.0 - 1e-9)
+        lacks = (builder != k) & ~can_build(fit[k])
         out.append(sorted({members[b] for b in builder[lacks]}))
     return out
 
