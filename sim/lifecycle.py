@@ -44,6 +44,7 @@ __all__ = [
     "complete_due",
     "cost_saved",
     "in_service",
+    "kept_builders",
     "pay",
     "progress",
     "recount_commitments",
@@ -424,9 +425,12 @@ def renew(world: World, mission: Mission, params: LifecycleParams) -> bool:
     A station outlasts the agreement that built it: the partners that stay
     extend it, as the ISS partners did (to 2020 in 2010, to 2024 in 2014, to
     2030 in 2021-22), with no new talks. Each member pays in the new term
-    what it paid in the last one, over ``duration`` years; who builds and
-    runs each element, and so who depends on whom, is planned again from
-    what the members can do now (after 2011 NASA's crews flew on Soyuz).
+    what it paid in the last one, over ``duration`` years. Each member keeps
+    the elements it built while it builds them as well as any member now
+    (:func:`kept_builders`: the partners own and run their elements, 1998
+    IGA Art. 6; ``negotiation.keep_elements: false`` switches this off); the
+    rest, an element whose builder left or fell behind, is planned again
+    from what the members can do now, and so is who depends on whom.
     The mission stays one mission: what the members paid before is sunk in
     it, so its ``progress`` starts the second term at about a half and the
     third at two thirds, and the yearly rules for leaving (tension, budget,
@@ -452,11 +456,46 @@ def renew(world: World, mission: Mission, params: LifecycleParams) -> bool:
     mission.term_from = world.year + 1
     mission.outcome = Outcome.ONGOING
     mission.end_year = None
-    mission.builders = tuple(mission.members[b] for b in plan.builder)
-    mission.depends_on = depends_on(mission.members, plan.builder, fit)
+    builder = kept_builders(mission, plan.builder, fit) if params.keep_elements else plan.builder
+    mission.builders = tuple(mission.members[b] for b in builder)
+    mission.depends_on = depends_on(mission.members, builder, fit)
     mission.coverage = plan.quality
     mission.success_chance = success_chance(plan.quality, kind.risk, params.success_exponent)
     return True
+
+
+def kept_builders(mission: Mission, planned: np.ndarray, fit: np.ndarray) -> np.ndarray:
+    """Who builds each element in a station's new term: its builder, where it can.
+
+    ``planned`` is :func:`as_built`'s plan for the members as they are now
+    (positions in ``mission.members``), ``fit`` their build fit. An element
+    stays with the member that built it last term while that member builds
+    it as well as the planned builder, so the build quality is the plan's:
+    the partners own the elements they provide and run them term after term
+    (Intergovernmental Agreement on Space Station Cooperation, 29 Jan 1998,
+    Art. 6 ownership, Art. 15 each partner bears the cost of its own
+    responsibilities; ESA's Columbus and JAXA's Kibo at every extension).
+    Without this the plan gives every element the lead can build to the
+    lead, whoever built it before (the prime contractor's tie-break of
+    :func:`sim.elements.assign`, meant for a new mission).
+
+    >>> from types import SimpleNamespace
+    >>> station = SimpleNamespace(members=[4, 7], builders=(4, 7))
+    >>> fit = np.array([[1.0, 1.0], [0.5, 1.0]])  # member 7 builds element 1 as well as 4
+    >>> kept_builders(station, np.array([0, 0]), fit).tolist()
+    [0, 1]
+    >>> kept_builders(station, np.array([0, 0]), fit * [[1.0, 1.0], [1.0, 0.8]]).tolist()
+    [0, 0]
+    """
+    builder = planned.copy()
+    if len(mission.builders) != len(planned):
+        return builder
+    place = {agency: k for k, agency in enumerate(mission.members)}
+    for e, agency in enumerate(mission.builders):
+        k = place.get(agency)
+        if k is not None and fit[k, e] >= fit[planned[e], e]:
+            builder[e] = k
+    return builder
 
 
 def take_over(world: World, params: LifecycleParams) -> None:

@@ -60,6 +60,7 @@ class LifecycleParams:
     commitment_protection: float
     flagship_defence: bool
     weakest_link: bool
+    keep_elements: bool
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> LifecycleParams:
@@ -83,6 +84,7 @@ class LifecycleParams:
             commitment_protection=dyn.commitment_protection,
             flagship_defence=dyn.flagship_defence,
             weakest_link=neg.weakest_link,
+            keep_elements=neg.keep_elements,
         )
 
 

@@ -414,3 +414,22 @@ def test_a_mission_still_being_built_flies_on_when_nobody_can_launch_it(world, p
     lc.take_over(world, params)
     assert mission.years_left == 5 and mission.builders == (0, 2)
     assert lc.build_quality(world, [0, 2], mission.proposal.kind) == 0.0  # it will fail
+
+
+def test_a_renewed_station_leaves_each_partner_the_elements_it_built(world, params):
+    mission = fly(world, [0, 1], cost=10.0)  # A launches, B builds the robotics
+    mission.paid = mission.shares * mission.cost
+    assert lc.renew(world, mission, params)
+    assert mission.builders == (0, 1)  # B runs its module again, as Columbus and Kibo did
+    # the mechanism off: the plan for a new mission gives the lead all it can build
+    mission.years_left = 0
+    assert lc.renew(world, mission, replace(params, keep_elements=False))
+    assert mission.builders == (0, 0)
+
+
+def test_an_element_whose_builder_fell_behind_is_planned_again_at_renewal(world, params):
+    mission = fly(world, [0, 1], cost=10.0)
+    mission.paid = mission.shares * mission.cost
+    world.capabilities[1, DOMAINS.index("robotics")] = 0.3  # B builds it worse than A now
+    assert lc.renew(world, mission, params)
+    assert mission.builders == (0, 0) and mission.coverage == 1.0

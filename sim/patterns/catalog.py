@@ -430,9 +430,11 @@ PATTERNS: dict[str, Pattern] = {
             "mission under way, it depends on Roscosmos for crew, and every crewed mission or "
             "station term NASA begins then has Roscosmos in it; NASA flies crew in one year at "
             "least",
-            mechanism="crew transport is a critical element (the weakest link): only a member "
-            "able to build it builds it, at the start, at each renewal and, when its builder "
-            "loses the ability (the Shuttle), under way; a station nobody can crew is retired "
+            mechanism="two routes, each enough: Roscosmos brings crew transport to the "
+            "station as its element and keeps it at every renewal (negotiation.keep_elements, "
+            "the partners own their elements); and crew transport is a critical element (the "
+            "weakest link): only a member able to build it builds it, at the start, at each "
+            "renewal and, when its builder loses the ability (the Shuttle), under way "
             "(negotiation.weakest_link; lifecycle.take_over)",
             required=0.9,
             check=crew_on_soyuz,
@@ -440,8 +442,9 @@ PATTERNS: dict[str, Pattern] = {
             agencies=("NASA", "Roscosmos"),
             off=Switch(
                 "iss_era",
-                (("negotiation.weakest_link", False),),
-                "no weakest link: a member unable to build crew transport may build it",
+                (("negotiation.weakest_link", False), ("negotiation.keep_elements", False)),
+                "no weakest link and no ownership: a member unable to build crew transport may "
+                "build it, and a renewal plans every element afresh",
             ),
         ),
         Pattern(

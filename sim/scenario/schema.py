@@ -6,7 +6,7 @@ in the field's description, from which the limits are documented.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -44,6 +44,11 @@ DOMAINS: tuple[Domain, ...] = (
 )
 
 Domain = Literal["launch", "crew", "robotics", "science_instruments", "deep_space_comms", "station"]
+
+
+def _switch(what: str) -> Any:
+    """A mechanism switch, on by default; ``what`` it does when on."""
+    return Field(default=True, description=f"mechanism switch (for ablation): {what}")
 
 
 class Motives(_Frozen):
@@ -246,16 +251,11 @@ class NegotiationSpec(_Frozen):
             "time, data priority) and divided by rights; the rest every member enjoys"
         ),
     )
-    lead_keeps_core: bool = Field(
-        default=True, description="mechanism switch (for ablation): the lead builds the core"
-    )
-    weakest_link: bool = Field(
-        default=True,
-        description="mechanism switch (for ablation): critical elements need an able builder",
-    )
-    outside_options: bool = Field(
-        default=True,
-        description="mechanism switch (for ablation): partners' outside options bind",
+    lead_keeps_core: bool = _switch("the lead builds the core")
+    weakest_link: bool = _switch("critical elements need an able builder")
+    outside_options: bool = _switch("partners' outside options bind")
+    keep_elements: bool = _switch(
+        "at a station's renewal each partner keeps the elements it built (1998 IGA Art. 6)"
     )
     candidates: Annotated[int, Field(ge=1, le=20)] = 4
     club_leadership: float = _bounded(
