@@ -503,8 +503,10 @@ def take_over(world: World, params: LifecycleParams) -> None:
 
     The weakest link binds a mission under way as it binds a new one (docs/
     ODD.md 7.2, 7.18): when a member's capability falls below what a critical
-    element needs (the Shuttle retired in July 2011), the best member able to
-    build it (the cheapest among equals) builds it from then on, and the
+    element needs (the Shuttle retired in July 2011), or the member building
+    it has left the mission (a crew carrier that left flies no crews), the
+    best member able to build it (the cheapest among equals) builds it from
+    then on, and the
     member that built it keeps paying its part: NASA bought its crews' seats
     on Soyuz (US$ 3.9 bn for 70 seats, 2006-2020; NASA OIG IG-20-005, 2019).
     With no member able, a station in service cannot be run: its term ends
@@ -535,8 +537,9 @@ def take_over(world: World, params: LifecycleParams) -> None:
         moved = False
         for e in np.flatnonzero(elements.critical):
             k = builder[e]
-            if k < 0 or able[k, e]:
-                continue  # built by a member able to, or by one that left
+            if k >= 0 and able[k, e]:
+                continue  # built by a member able to
+            # its builder lost the ability, or left: a crew carrier that left flies no crews
             if not able[:, e].any():
                 if mission.in_service_from is not None:
                     _end_term(mission)

@@ -433,3 +433,20 @@ def test_an_element_whose_builder_fell_behind_is_planned_again_at_renewal(world,
     world.capabilities[1, DOMAINS.index("robotics")] = 0.3  # B builds it worse than A now
     assert lc.renew(world, mission, params)
     assert mission.builders == (0, 0) and mission.coverage == 1.0
+
+
+def test_a_critical_element_whose_builder_left_passes_to_an_able_member(world, params):
+    mission = fly(world, [1, 0], years_left=5)  # B launches, A builds the robotics
+    assert mission.builders == (1, 0)
+    lc.withdraw(world, mission, 1, params)  # B leaves: it launches nothing any more
+    lc.take_over(world, params)
+    assert mission.builders == (0, 0)
+
+
+def test_a_station_whose_only_carrier_left_is_retired_when_nobody_else_can(world, params):
+    mission = fly(world, [0, 2], years_left=5, cost=10.0)  # A launches; C cannot
+    mission.in_service_from = 1998
+    mission.paid = np.array([2.0, 2.0])
+    lc.withdraw(world, mission, 0, params)  # A leaves
+    lc.take_over(world, params)
+    assert mission.years_left == 1  # C cannot launch: the term ends this year
