@@ -506,9 +506,9 @@ def take_over(world: World, params: LifecycleParams) -> None:
     element needs (the Shuttle retired in July 2011), or the member building
     it has left the mission (a crew carrier that left flies no crews), the
     best member able to build it (the cheapest among equals) builds it from
-    then on, and the
-    member that built it keeps paying its part: NASA bought its crews' seats
-    on Soyuz (US$ 3.9 bn for 70 seats, 2006-2020; NASA OIG IG-20-005, 2019).
+    then on, and the member that built it, if still in, keeps paying its
+    part: NASA bought its crews' seats on Soyuz (US$ 3.9 bn for 70 seats,
+    2006-2020; NASA OIG IG-20-005, 2019).
     With no member able, a station in service cannot be run: its term ends
     this year, what was still due for the rest of it is dropped, and it is
     retired (:func:`renew`), as the ISS would have been de-crewed without
